@@ -1,1 +1,9 @@
-export {};
+export * from './checkpoint/index.js';
+export * from './config.js';
+export * from './image-encoder-vit.js';
+export * from './image-encoder-tinyvit.js';
+export * from './prompt-encoder.js';
+export * from './mask-decoder.js';
+export * from './two-way-transformer.js';
+export * from './encoder-graph.js';
+export * from './decoder-graph.js';

@@ -234,3 +234,12 @@ export function einsum(g: Graph, equation: string, a: SymTensor, b: SymTensor): 
   note(eb, b.shape);
   return g.node1('Einsum', [a, b], a.dtype, [...rhs].map((ch) => dims.get(ch) ?? g.fail(`Einsum output ${ch} unknown`)), { equation });
 }
+
+/** Bilinear resize by constant per-axis `scales` (half-pixel, no antialias). */
+export function resizeBilinearScales(g: Graph, x: SymTensor, scales: readonly number[]): SymTensor {
+  const shape = x.shape.map((d, i) => (typeof d === 'number' ? Math.floor(d * (scales[i] ?? 1)) : d));
+  return g.node1('Resize', [x, null, g.constant(Float32Array.from(scales), [scales.length], 'float32')], x.dtype, shape, {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  });
+}

@@ -1,0 +1,19 @@
+/**
+ * The image encoder graph: input `image` [1, 3, S, S] (normalised, zero-padded) →
+ * `image_embeddings` [1, 256, S/16, S/16]. Preprocessing stays outside the graph so the
+ * resize can match Pillow exactly in TypeScript.
+ */
+import { Graph, Weights, type ParamSource } from '@tsam/onnx';
+import type { SamConfig } from './config.js';
+import { buildTinyVitEncoder } from './image-encoder-tinyvit.js';
+import { buildVitEncoder } from './image-encoder-vit.js';
+
+export function buildEncoderGraph(params: ParamSource, cfg: SamConfig): Graph {
+  const g = new Graph('sam_encoder');
+  const w = new Weights(g, params);
+  const x = g.input('image', 'float32', [1, 3, cfg.imgSize, cfg.imgSize]);
+  const enc = cfg.encoder;
+  const y = enc.family === 'sam_vit' ? buildVitEncoder(w, x, enc) : buildTinyVitEncoder(w, x, enc);
+  g.output(y, 'image_embeddings');
+  return g;
+}
