@@ -1,1 +1,10 @@
-export {};
+export * from './coords.js';
+export * from './transforms.js';
+export * from './image/resize.js';
+export * from './image/preprocess.js';
+export * from './masks/rle.js';
+export * from './masks/iou.js';
+export * from './npy.js';
+export * from './prompts.js';
+export * from './backend.js';
+export * from './predictor.js';

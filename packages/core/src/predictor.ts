@@ -1,0 +1,117 @@
+/**
+ * SamPredictor: set an image once (one encoder run, cached), then prompt many times (one decoder
+ * run each). Images are RGB HWC bytes in original pixels; prompts are in image pixels.
+ */
+import { requireOutput, type SamSessions, type TensorLike } from './backend.js';
+import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from './coords.js';
+import { applyImage, preprocessImage } from './image/preprocess.js';
+import { logitsToMask } from './masks/rle.js';
+import { buildDecoderPrompt, validatePrompt, type PromptInput } from './prompts.js';
+
+/** An RGB image: `data` is `height × width × 3` bytes, row-major. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface Prediction {
+  /** C masks of `height × width`, row-major: 0/1 bytes, or logits with `returnLogits`. */
+  masks: (Uint8Array | Float32Array)[];
+  /** Predicted IoU per mask. */
+  iouPredictions: number[];
+  /** C × 256 × 256 low-res logits (feed the best one back as `maskInput` to refine). */
+  lowResLogits: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** The cached result of `setImage`: the 1×256×64×64 embedding of one image. */
+export interface ImageEmbedding {
+  data: Float32Array;
+  dims: readonly number[];
+  width: number;
+  height: number;
+}
+
+const CACHE_SIZE = 4;
+
+/** FNV-1a over sampled bytes plus size: a cheap key so re-setting the same image is free. */
+function imageKey(img: RgbImage): string {
+  let h = 0x811c9dc5;
+  const step = Math.max(1, Math.floor(img.data.length / 65536));
+  for (let i = 0; i < img.data.length; i += step) h = Math.imul(h ^ (img.data[i] ?? 0), 0x01000193) >>> 0;
+  return `${img.width}x${img.height}:${img.data.length}:${h.toString(16)}`;
+}
+
+export class SamPredictor {
+  private current: ImageEmbedding | undefined;
+  private readonly cache = new Map<string, ImageEmbedding>();
+  readonly modelSize: number;
+
+  constructor(private readonly sessions: SamSessions) {
+    this.modelSize = sessions.modelSize ?? MODEL_INPUT_SIZE;
+  }
+
+  /** Encodes `image` (or takes its embedding from the cache) and makes it the current image. */
+  async setImage(image: RgbImage): Promise<ImageEmbedding> {
+    const { width, height, data } = image;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || data.length !== width * height * 3) {
+      throw new RangeError(`setImage: expected ${width}×${height}×3 RGB bytes, got ${data.length}`);
+    }
+    const key = imageKey(image);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key);
+      this.cache.set(key, hit); // LRU order
+      this.current = hit;
+      return hit;
+    }
+    const resized = applyImage(data, width, height, this.modelSize);
+    const input = preprocessImage(resized.data, resized.width, resized.height, this.modelSize);
+    const out = await this.sessions.encoder.run({ image: { data: input, dims: [1, 3, this.modelSize, this.modelSize] } });
+    const emb = requireOutput(out, 'image_embeddings');
+    const embedding: ImageEmbedding = { data: emb.data, dims: emb.dims, width, height };
+    this.cache.set(key, embedding);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    this.current = embedding;
+    return embedding;
+  }
+
+  /** Uses a precomputed embedding (e.g. from `tsam embed` or a server) for an image of this size. */
+  setEmbedding(embedding: ImageEmbedding): void {
+    this.current = embedding;
+  }
+
+  get embedding(): ImageEmbedding | undefined {
+    return this.current;
+  }
+
+  /**
+   * Decodes one prompt against the current image. Multimask returns outputs 1–3, single-mask
+   * output 0 (the reference's rule). Masks are logits > 0 unless `returnLogits`.
+   */
+  async predict(prompt: PromptInput): Promise<Prediction> {
+    const emb = this.current;
+    if (!emb) throw new Error('predict: call setImage (or setEmbedding) first');
+    const { width, height } = emb;
+    const v = validatePrompt(prompt, width, height);
+    const feeds = buildDecoderPrompt(v, width, height, { longSide: this.modelSize });
+    const out = await this.sessions.decoder.run({ image_embeddings: { data: emb.data, dims: emb.dims }, ...feeds });
+    const masks = requireOutput(out, 'masks');
+    const iou = requireOutput(out, 'iou_predictions');
+    const low = requireOutput(out, 'low_res_masks');
+    const channels = v.multimaskOutput ? [1, 2, 3] : [0];
+    const plane = width * height;
+    const lowPlane = LOW_RES_SIZE * LOW_RES_SIZE;
+    const lowResLogits = new Float32Array(channels.length * lowPlane);
+    const picked = channels.map((c, i) => {
+      lowResLogits.set(low.data.subarray(c * lowPlane, (c + 1) * lowPlane), i * lowPlane);
+      const logits = masks.data.subarray(c * plane, (c + 1) * plane);
+      return v.returnLogits ? logits.slice() : logitsToMask(logits);
+    });
+    return { masks: picked, iouPredictions: channels.map((c) => iou.data[c] ?? NaN), lowResLogits, width, height };
+  }
+}
+
+export type { TensorLike };

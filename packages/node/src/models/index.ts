@@ -1,0 +1,14 @@
+/** Model registry, cache and downloader behind `tsam models pull|list`. */
+export { BUILTIN_MODELS, DEFAULT_MODEL, findModel, isUrl, modelRegistry } from './registry.js';
+export type { ModelEntry, RegistryOptions } from './registry.js';
+export { cacheDir, modelPath, modelsDir } from './cache.js';
+export type { CacheOptions } from './cache.js';
+export { ModelError } from './errors.js';
+export type { ModelErrorCode } from './errors.js';
+export { sha256File } from './hash.js';
+export { pullModel } from './download.js';
+export type { PullOptions, PullProgress, PullResult } from './download.js';
+export { describePullResult, formatBytes, progressBarReporter } from './progress.js';
+export type { ProgressBarReporter } from './progress.js';
+export { listModels, resolveCheckpoint } from './resolve.js';
+export type { ModelInfo, ModelOptions } from './resolve.js';
