@@ -77,7 +77,7 @@ export function inferDecoderConfig(sd: StateDict): MaskDecoderConfig {
 
 export function inferSamConfig(sd: StateDict): SamConfig {
   const family = detectFamily(sd);
-  const encoder: EncoderConfig = family === 'sam_vit' ? { family, ...inferVitConfig(sd) } : { family, ...inferTinyVitConfig(sd) };
+  const encoder: EncoderConfig = family === 'sam_vit' ? { family, ...inferVitConfig(sd) } : { family, ...inferTinyVitConfig((k) => sd.get(k)) };
   const promptEmbedDim = requireTensor(sd, 'prompt_encoder.no_mask_embed.weight').shape[1] as number; // [1, 256]
   const imgSize = encoder.imgSize;
   return { family, imgSize, promptEmbedDim, imageEmbeddingSize: imgSize / 16, encoder, decoder: inferDecoderConfig(sd) };

@@ -1,2 +1,5 @@
-export {};
 export * from './models/index.js';
+export * from './session.js';
+export * from './image.js';
+export * from './export.js';
+export * from './load.js';

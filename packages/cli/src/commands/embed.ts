@@ -1,0 +1,30 @@
+/** `tsam embed`: run only the image encoder; writes DIR/embedding.npy (1×256×64×64) and embedding.json. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { writeNpy } from '@tsam/core';
+import { loadImage } from '@tsam/node';
+import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
+
+interface EmbedOpts extends ModelOpts {
+  image: string;
+  out: string;
+}
+
+export function embedCommand(): Command {
+  const cmd = new Command('embed')
+    .description('compute the image embedding once, to prompt it later (e.g. in the browser)')
+    .requiredOption('--image <path>', 'input image')
+    .requiredOption('--out <dir>', 'output directory');
+  addModelOptions(cmd);
+  return cmd.action(async (opts: EmbedOpts) => {
+    const image = await loadImage(opts.image);
+    const sam = await openModel(opts);
+    const emb = await sam.predictor.setImage(image);
+    mkdirSync(opts.out, { recursive: true });
+    writeFileSync(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
+    const meta = { width: emb.width, height: emb.height, dims: emb.dims, model: sam.manifest.checkpoint };
+    writeFileSync(join(opts.out, 'embedding.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    process.stderr.write(`embedding [${emb.dims.join(', ')}] of ${emb.width}×${emb.height} image → ${opts.out}\n`);
+  });
+}

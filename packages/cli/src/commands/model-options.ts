@@ -1,0 +1,32 @@
+/** The options every model-using command shares, and how they open the model. */
+import { Command, Option } from 'commander';
+import { loadSam, type LoadedSam } from '@tsam/node';
+import { stepProgress } from '../progress.js';
+
+export interface ModelOpts {
+  checkpoint?: string;
+  modelDir?: string;
+  threads?: number;
+}
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--checkpoint <path|name>', 'SAM checkpoint (.pth/.pt/.safetensors) or a model name; default: the downloaded mobile_sam')
+    .option('--model-dir <dir>', 'an exported model directory (from `tsam export`) instead of a checkpoint')
+    .addOption(new Option('--threads <n>', 'ONNX Runtime intra-op threads').argParser((v) => Number.parseInt(v, 10)));
+}
+
+/** Opens the model; a first use of a checkpoint exports it to the cache with a progress bar. */
+export async function openModel(opts: ModelOpts): Promise<LoadedSam> {
+  const progress = stepProgress('exporting checkpoint to ONNX (once per checkpoint)');
+  try {
+    return await loadSam({
+      ...(opts.checkpoint !== undefined && { checkpoint: opts.checkpoint }),
+      ...(opts.modelDir !== undefined && { modelDir: opts.modelDir }),
+      ...(opts.threads !== undefined && { intraOpNumThreads: opts.threads }),
+      onStep: progress.onStep,
+    });
+  } finally {
+    progress.stop();
+  }
+}

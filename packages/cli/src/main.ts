@@ -1,0 +1,21 @@
+/** The `tsam` command: a thin layer over @tsam/node. */
+import { Command } from 'commander';
+import { embedCommand } from './commands/embed.js';
+import { exportCommand } from './commands/export.js';
+import { modelsCommand } from './commands/models.js';
+import { predictCommand } from './commands/predict.js';
+
+export function buildProgram(): Command {
+  return new Command('tsam')
+    .description('Segment Anything in TypeScript: export, embed, predict, manage models')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addCommand(predictCommand())
+    .addCommand(embedCommand())
+    .addCommand(exportCommand())
+    .addCommand(modelsCommand());
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,87 @@
+/**
+ * `tsam export`: checkpoint → encoder.onnx, decoder.onnx, decoder_batched.onnx and model.json.
+ * Weights over ~1.8 GB (ViT-H) go to `<graph>.onnx.data` beside the graph as ONNX external data.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { serializeModel, type Graph } from '@tsam/onnx';
+import { buildDecoderGraph, buildEncoderGraph, inferSamConfig, readCheckpoint, type SamConfig, type StateDict } from '@tsam/model';
+import { sha256File } from './models/hash.js';
+
+export const MODEL_JSON = 'model.json';
+export const MODEL_FORMAT = 'tsam-onnx/1';
+
+/** What model.json records: enough to load and run the graphs without the checkpoint. */
+export interface ModelManifest {
+  format: typeof MODEL_FORMAT;
+  family: SamConfig['family'];
+  config: SamConfig;
+  checkpoint: { file: string; sha256: string };
+  files: { encoder: string; decoder: string; decoderBatched: string };
+  /** Encoder input side: the longest image side is resized to this. */
+  modelSize: number;
+  createdBy: string;
+}
+
+export interface ExportOptions {
+  /** Called as each step starts, for progress display. */
+  onStep?: (step: string, index: number, total: number) => void;
+  /** Skip hashing the checkpoint (the caller already knows it). */
+  sha256?: string;
+}
+
+/** Writes one graph (and its external data, if any) and returns the file name. */
+function writeGraph(g: Graph, dir: string, file: string): string {
+  const ser = serializeModel(g, { externalDataName: `${file}.data` });
+  writeFileSync(join(dir, file), ser.model);
+  if (ser.externalData) {
+    const fd = openSync(join(dir, ser.externalData.location), 'w');
+    try {
+      for (const chunk of ser.externalData.chunks) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return file;
+}
+
+/** Reads a checkpoint file (torch zip or safetensors) into a state dict. */
+export function loadStateDict(path: string): StateDict {
+  return readCheckpoint(readFileSync(path));
+}
+
+export async function exportModel(checkpoint: string, outDir: string, opts: ExportOptions = {}): Promise<ModelManifest> {
+  const steps = ['hash checkpoint', 'read checkpoint', 'encoder.onnx', 'decoder.onnx', 'decoder_batched.onnx'];
+  const step = (i: number) => opts.onStep?.(steps[i] ?? '', i, steps.length);
+  step(0);
+  const sha256 = opts.sha256 ?? (await sha256File(checkpoint));
+  step(1);
+  const sd = loadStateDict(checkpoint);
+  const config = inferSamConfig(sd);
+  const params = (k: string) => sd.get(k);
+  mkdirSync(outDir, { recursive: true });
+  step(2);
+  const encoder = writeGraph(buildEncoderGraph(params, config), outDir, 'encoder.onnx');
+  step(3);
+  const decoder = writeGraph(buildDecoderGraph(params, config), outDir, 'decoder.onnx');
+  step(4);
+  const decoderBatched = writeGraph(buildDecoderGraph(params, config, { batched: true }), outDir, 'decoder_batched.onnx');
+  const manifest: ModelManifest = {
+    format: MODEL_FORMAT,
+    family: config.family,
+    config,
+    checkpoint: { file: basename(checkpoint), sha256 },
+    files: { encoder, decoder, decoderBatched },
+    modelSize: config.imgSize,
+    createdBy: 'tsam export',
+  };
+  // model.json last: its presence marks a complete export.
+  writeFileSync(join(outDir, MODEL_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+export function readModelManifest(dir: string): ModelManifest {
+  const m = JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8')) as ModelManifest;
+  if (m.format !== MODEL_FORMAT) throw new Error(`${join(dir, MODEL_JSON)}: unknown format ${String(m.format)} (expected ${MODEL_FORMAT})`);
+  return m;
+}
