@@ -42,6 +42,7 @@ describe('applyCoords / applyBoxes', () => {
     ]);
     // and after float32 conversion (what reaches the model)
     expect(Array.from(Float32Array.from(pts.flat()))).toEqual([
+      // eslint-disable-next-line no-loss-of-precision -- float32 values printed to 17 digits
       78.87821960449219, 134.67564392089844, 1023.4310913085938, 0, 0.2844444513320923, 682.7153930664062,
     ]);
   });

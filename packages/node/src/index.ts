@@ -3,3 +3,4 @@ export * from './session.js';
 export * from './image.js';
 export * from './export.js';
 export * from './load.js';
+export * from './predictor.js';

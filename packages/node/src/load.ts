@@ -4,11 +4,12 @@
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SamPredictor, type SessionLike } from '@tsam/core';
+import type { SessionLike } from '@tsam/core';
 import { MODEL_JSON, exportModel, readModelManifest, type ExportOptions, type ModelManifest } from './export.js';
 import { cacheDir } from './models/cache.js';
 import { sha256File } from './models/hash.js';
 import { resolveCheckpoint } from './models/resolve.js';
+import { NodeSamPredictor } from './predictor.js';
 import { createOrtSession, type OrtSessionOptions } from './session.js';
 
 export interface LoadOptions extends OrtSessionOptions, ExportOptions {
@@ -20,7 +21,7 @@ export interface LoadOptions extends OrtSessionOptions, ExportOptions {
 }
 
 export interface LoadedSam {
-  predictor: SamPredictor;
+  predictor: NodeSamPredictor;
   manifest: ModelManifest;
   dir: string;
   encoder: SessionLike;
@@ -45,7 +46,7 @@ export async function loadSam(opts: LoadOptions = {}): Promise<LoadedSam> {
   const manifest = readModelManifest(dir);
   const [encoder, decoder] = await Promise.all([createOrtSession(join(dir, manifest.files.encoder), opts), createOrtSession(join(dir, manifest.files.decoder), opts)]);
   return {
-    predictor: new SamPredictor({ encoder, decoder, modelSize: manifest.modelSize }),
+    predictor: new NodeSamPredictor({ encoder, decoder, modelSize: manifest.modelSize }),
     manifest,
     dir,
     encoder,
