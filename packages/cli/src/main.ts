@@ -1,5 +1,6 @@
 /** The `tsam` command: a thin layer over @tsam/node. */
 import { Command } from 'commander';
+import { datasetCommand } from './commands/dataset.js';
 import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { modelsCommand } from './commands/models.js';
@@ -13,7 +14,8 @@ export function buildProgram(): Command {
     .addCommand(predictCommand())
     .addCommand(embedCommand())
     .addCommand(exportCommand())
-    .addCommand(modelsCommand());
+    .addCommand(modelsCommand())
+    .addCommand(datasetCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -7,3 +7,4 @@ export * from './mask-decoder.js';
 export * from './two-way-transformer.js';
 export * from './encoder-graph.js';
 export * from './decoder-graph.js';
+export * from './random-checkpoint.js';

@@ -2,7 +2,7 @@
  * `tsam export`: checkpoint → encoder.onnx, decoder.onnx, decoder_batched.onnx and model.json.
  * Weights over ~1.8 GB (ViT-H) go to `<graph>.onnx.data` beside the graph as ONNX external data.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { serializeModel, type Graph } from '@tsam/onnx';
 import { buildDecoderGraph, buildEncoderGraph, inferSamConfig, readCheckpoint, type SamConfig, type StateDict } from '@tsam/model';
@@ -45,9 +45,30 @@ function writeGraph(g: Graph, dir: string, file: string): string {
   return file;
 }
 
+/**
+ * Reads a whole file into one buffer in chunks: readFileSync refuses files over 2 GiB, and the
+ * official ViT-H checkpoint is 2.56 GB.
+ */
+export function readLargeFile(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const out = new Uint8Array(size);
+    const CHUNK = 256 * 1024 * 1024;
+    for (let off = 0; off < size; ) {
+      const n = readSync(fd, out, off, Math.min(CHUNK, size - off), off);
+      if (n === 0) throw new Error(`${path}: file shrank while reading (${off} of ${size} bytes)`);
+      off += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a checkpoint file (torch zip or safetensors) into a state dict. */
 export function loadStateDict(path: string): StateDict {
-  return readCheckpoint(readFileSync(path));
+  return readCheckpoint(readLargeFile(path));
 }
 
 export async function exportModel(checkpoint: string, outDir: string, opts: ExportOptions = {}): Promise<ModelManifest> {
@@ -81,7 +102,13 @@ export async function exportModel(checkpoint: string, outDir: string, opts: Expo
 }
 
 export function readModelManifest(dir: string): ModelManifest {
-  const m = JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8')) as ModelManifest;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, MODEL_JSON), 'utf8');
+  } catch {
+    throw new Error(`${dir} is not an exported model directory (no ${MODEL_JSON}); create one with: npx tsam export --checkpoint CKPT --out ${dir}`);
+  }
+  const m = JSON.parse(text) as ModelManifest;
   if (m.format !== MODEL_FORMAT) throw new Error(`${join(dir, MODEL_JSON)}: unknown format ${String(m.format)} (expected ${MODEL_FORMAT})`);
   return m;
 }

@@ -1,6 +1,7 @@
 /** The options every model-using command shares, and how they open the model. */
 import { Command, Option } from 'commander';
 import { loadSam, type LoadedSam } from '@tsam/node';
+import { parsePositiveInt } from '../args.js';
 import { stepProgress } from '../progress.js';
 
 export interface ModelOpts {
@@ -12,8 +13,10 @@ export interface ModelOpts {
 export function addModelOptions(cmd: Command): Command {
   return cmd
     .option('--checkpoint <path|name>', 'SAM checkpoint (.pth/.pt/.safetensors) or a model name; default: the downloaded mobile_sam')
-    .option('--model-dir <dir>', 'an exported model directory (from `tsam export`) instead of a checkpoint')
-    .addOption(new Option('--threads <n>', 'ONNX Runtime intra-op threads').argParser((v) => Number.parseInt(v, 10)));
+    .addOption(
+      new Option('--model-dir <dir>', 'an exported model directory (from `tsam export`) instead of a checkpoint').conflicts('checkpoint'),
+    )
+    .addOption(new Option('--threads <n>', 'ONNX Runtime intra-op threads').argParser(parsePositiveInt));
 }
 
 /** Opens the model; a first use of a checkpoint exports it to the cache with a progress bar. */

@@ -21,9 +21,20 @@ interface PredictOpts extends ModelOpts {
   out: string;
 }
 
-/** Reads a 256×256 (or 1×256×256) float32 .npy of low-res logits. */
+/** Reads a 256×256 (or 1×256×256) float32 .npy of low-res logits; checked before the (slow) model loads. */
 function readMaskInput(path: string): PromptInput['maskInput'] {
-  const npy = parseNpy(readFileSync(path));
+  let npy: ReturnType<typeof parseNpy>;
+  try {
+    npy = parseNpy(readFileSync(path));
+  } catch (e) {
+    throw new Error(`cannot read --mask-input ${path}: ${(e as Error).message}`);
+  }
+  const [h, w, ...lead] = [...npy.shape].reverse();
+  if (h !== 256 || w !== 256 || lead.some((d) => d !== 1)) {
+    throw new Error(
+      `--mask-input ${path} must hold 256×256 low-res logits (shape [256, 256] or [1, 256, 256]), got shape [${npy.shape.join(', ')}]`,
+    );
+  }
   return { data: npy.data, shape: npy.shape };
 }
 
