@@ -35,7 +35,11 @@ function formatOf(path: string, given?: DatasetFormat): DatasetFormat {
 const formatOption = (flag: string, what: string) => new Option(`${flag} <format>`, what).choices(FORMATS);
 
 /** Runs `fn` with a progress bar labelled `label` for a dataset at `path`. */
-async function withBar<T>(label: string, format: DatasetFormat, fn: (onProgress: (d: number, t: number) => void) => Promise<T>): Promise<T> {
+async function withBar<T>(
+  label: string,
+  format: DatasetFormat,
+  fn: (onProgress: (d: number, t: number) => void) => Promise<T>,
+): Promise<T> {
   const bar = progressBar(label, UNIT[format]);
   try {
     return await fn(bar.onProgress);
@@ -53,17 +57,29 @@ function convertCommand(): Command {
     .addOption(formatOption('--to', 'output format').makeOptionMandatory())
     .option('--polygons', 'COCO output: polygons (outer boundaries, holes dropped) instead of RLE')
     .option('--images <dir>', 'COCO input: folder holding the images (copied into SA-1B outputs)')
-    .addHelpText('after', '\nExamples:\n  tsam dataset convert --from sa1b sa_000000/ --to coco out.json --polygons\n  tsam dataset convert --from coco val.json --to sa1b out/ --images val2017/\n  tsam dataset convert sa_000000/ --to shard sa_000000.tar')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tsam dataset convert --from sa1b sa_000000/ --to coco out.json --polygons\n  tsam dataset convert --from coco val.json --to sa1b out/ --images val2017/\n  tsam dataset convert sa_000000/ --to shard sa_000000.tar',
+    )
     .action(async (input: string, output: string, o: { from?: DatasetFormat; to: DatasetFormat; polygons?: boolean; images?: string }) => {
-      const from = formatOf(input, o.from);
+      const from = o.from && formatOf(input, o.from); // else detected (a .json may be COCO or one SA-1B image)
       const to = formatOf(output, o.to);
       const warnings: string[] = [];
-      const r = await withBar('convert', from, (onProgress) =>
-        convertDataset(input, output, { from, to, polygons: o.polygons === true, ...(o.images && { imagesDir: o.images }), onProgress, onWarning: (m) => warnings.push(m) }),
+      const r = await withBar('convert', from ?? detectFormat(input), (onProgress) =>
+        convertDataset(input, output, {
+          ...(from && { from }),
+          to,
+          polygons: o.polygons === true,
+          ...(o.images && { imagesDir: o.images }),
+          onProgress,
+          onWarning: (m) => warnings.push(m),
+        }),
       );
       for (const w of warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
       if (warnings.length > 20) process.stderr.write(`… and ${warnings.length - 20} more warnings\n`);
-      process.stdout.write(`${r.images} images, ${r.annotations} annotations: ${from} ${input} → ${to} ${output}${r.missingImages ? ` (${r.missingImages} without their image)` : ''}\n`);
+      process.stdout.write(
+        `${r.images} images, ${r.annotations} annotations: ${r.from} ${input} → ${to} ${output}${r.missingImages ? ` (${r.missingImages} without their image)` : ''}\n`,
+      );
     });
 }
 
@@ -76,10 +92,10 @@ function validateCommand(): Command {
     .option('--images <dir>', 'COCO: folder holding the images, to check they exist')
     .option('--quiet', 'print only the summary')
     .action(async (path: string, o: { from?: DatasetFormat; fix?: boolean; images?: string; quiet?: boolean }) => {
-      const format = formatOf(path, o.from);
-      const summary = await withBar('validate', format, (onProgress) =>
+      const format = o.from && formatOf(path, o.from); // else validateDataset looks inside a .json
+      const summary = await withBar('validate', format ?? detectFormat(path), (onProgress) =>
         validateDataset(path, {
-          format,
+          ...(format && { format }),
           fix: o.fix === true,
           ...(o.images && { imagesDir: o.images }),
           onProgress,
@@ -105,42 +121,68 @@ function statsCommand(): Command {
     .option('--name <label>', 'label of the dataset in the report')
     .option('--compare-name <label>', 'label of the --compare dataset')
     .option('--grid <n>', 'centre heatmap cells per side', parsePositiveInt, 32)
-    .action(async (path: string, o: { out: string; from?: DatasetFormat; compare?: string; compareFrom?: DatasetFormat; name?: string; compareName?: string; grid: number }) => {
-      const t0 = performance.now();
-      const run = async (p: string, f: DatasetFormat | undefined, name: string | undefined): Promise<DatasetStats> => {
-        const format = formatOf(p, f);
-        const skipped: string[] = [];
-        const s = await withBar(`stats ${basename(p)}`, format, (onProgress) => computeStats(p, { format, name: name ?? basename(resolve(p)), grid: o.grid, onProgress, onSkip: (m) => skipped.push(m) }));
-        if (skipped.length) process.stderr.write(`warning: skipped ${skipped.length} unreadable image(s), e.g. ${skipped[0]}\n`);
-        return s;
-      };
-      const sets = [(await run(path, o.from, o.name)).toJSON()];
-      if (o.compare) sets.push((await run(o.compare, o.compareFrom, o.compareName)).toJSON());
-      const files = await writeReport(o.out, sets);
-      const secs = (performance.now() - t0) / 1000;
-      const rssMiB = process.resourceUsage().maxRSS / 1024;
-      for (const s of sets) {
-        process.stdout.write(
-          `${s.name}: ${s.images} images, ${s.masks} masks, ${s.masks_per_image.mean.toFixed(2)} masks/image, relative size mean ${s.relative_size.mean.toFixed(4)}, concavity mean ${s.concavity.mean.toFixed(4)}\n`,
-        );
-      }
-      process.stdout.write(`report: ${files.html} (stats.json alongside)\n`);
-      process.stderr.write(`stats took ${secs.toFixed(1)} s, peak RSS ${rssMiB.toFixed(0)} MiB\n`);
-    });
+    .action(
+      async (
+        path: string,
+        o: {
+          out: string;
+          from?: DatasetFormat;
+          compare?: string;
+          compareFrom?: DatasetFormat;
+          name?: string;
+          compareName?: string;
+          grid: number;
+        },
+      ) => {
+        const t0 = performance.now();
+        const run = async (p: string, f: DatasetFormat | undefined, name: string | undefined): Promise<DatasetStats> => {
+          const format = f && formatOf(p, f);
+          const skipped: string[] = [];
+          const s = await withBar(`stats ${basename(p)}`, format ?? detectFormat(p), (onProgress) =>
+            computeStats(p, {
+              ...(format && { format }),
+              name: name ?? basename(resolve(p)),
+              grid: o.grid,
+              onProgress,
+              onSkip: (m) => skipped.push(m),
+            }),
+          );
+          if (skipped.length) process.stderr.write(`warning: skipped ${skipped.length} unreadable image(s), e.g. ${skipped[0]}\n`);
+          return s;
+        };
+        const sets = [(await run(path, o.from, o.name)).toJSON()];
+        if (o.compare) sets.push((await run(o.compare, o.compareFrom, o.compareName)).toJSON());
+        const files = await writeReport(o.out, sets);
+        const secs = (performance.now() - t0) / 1000;
+        const rssMiB = process.resourceUsage().maxRSS / 1024;
+        for (const s of sets) {
+          process.stdout.write(
+            `${s.name}: ${s.images} images, ${s.masks} masks, ${s.masks_per_image.mean.toFixed(2)} masks/image, relative size mean ${s.relative_size.mean.toFixed(4)}, concavity mean ${s.concavity.mean.toFixed(4)}\n`,
+          );
+        }
+        process.stdout.write(`report: ${files.html} (stats.json alongside)\n`);
+        process.stderr.write(`stats took ${secs.toFixed(1)} s, peak RSS ${rssMiB.toFixed(0)} MiB\n`);
+      },
+    );
 }
 
 function showCommand(): Command {
   return new Command('show')
-    .description('draw one image\'s masks (SA-1B style: random colours with outlines) into a PNG')
+    .description("draw one image's masks (SA-1B style: random colours with outlines) into a PNG")
     .argument('<image_json>', 'an SA-1B per-image JSON')
     .option('--image <file>', 'the image (default: image.file_name next to the JSON; grey if missing)')
     .requiredOption('--out <png>', 'output PNG')
     .option('--seed <n>', 'colour seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--alpha <a>', 'fill opacity 0–1', (v) => {
-      const a = Number(v);
-      if (!(a >= 0 && a <= 1)) throw new InvalidArgumentError(`expected 0–1, got "${v}"`);
-      return a;
-    }, 0.45)
+    .option(
+      '--alpha <a>',
+      'fill opacity 0–1',
+      (v) => {
+        const a = Number(v);
+        if (!(a >= 0 && a <= 1)) throw new InvalidArgumentError(`expected 0–1, got "${v}"`);
+        return a;
+      },
+      0.45,
+    )
     .action(async (jsonPath: string, o: { image?: string; out: string; seed: number; alpha: number }) => {
       const sample = await readSa1bFile(jsonPath);
       if (sample.readError) throw new Error(`${jsonPath}: ${sample.readError}`);
@@ -165,7 +207,8 @@ function synthCommand(): Command {
     .option('--shard', 'write one tar shard instead of a folder')
     .option('--no-jpeg', 'skip the placeholder JPEGs')
     .action(async (o: { out: string; images: number; masksPerImage: number; seed: number; shard?: boolean; jpeg: boolean }) => {
-      if (o.shard && existsSync(o.out) && statSync(o.out).isDirectory()) throw new Error(`--out ${o.out} is a folder; give a .tar path with --shard`);
+      if (o.shard && existsSync(o.out) && statSync(o.out).isDirectory())
+        throw new Error(`--out ${o.out} is a folder; give a .tar path with --shard`);
       const bar = progressBar('synth', 'images');
       const expected = await generateSynthetic(o.out, {
         images: o.images,
