@@ -11,7 +11,12 @@ export interface TensorLike {
 
 /** One loaded ONNX graph that maps named float32 inputs to named outputs. */
 export interface SessionLike {
-  run(feeds: Record<string, TensorLike>): Promise<Record<string, TensorLike>>;
+  /**
+   * Runs the graph. `fetches`, when given, names the outputs to compute and return (a runtime
+   * computes only what they need, e.g. the batched decoder's low-res masks without the
+   * full-size ones); without it every output is returned.
+   */
+  run(feeds: Record<string, TensorLike>, fetches?: readonly string[]): Promise<Record<string, TensorLike>>;
   release?(): Promise<void>;
 }
 

@@ -13,10 +13,11 @@ export async function createOrtSession(model: string | Uint8Array, opts: OrtSess
   if (opts.intraOpNumThreads) options.intraOpNumThreads = opts.intraOpNumThreads;
   const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   return {
-    async run(feeds: Record<string, TensorLike>): Promise<Record<string, TensorLike>> {
+    async run(feeds: Record<string, TensorLike>, fetches?: readonly string[]): Promise<Record<string, TensorLike>> {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, [...t.dims]);
-      const out = await session.run(ortFeeds);
+      // With fetches, ORT computes only the subgraph those outputs need.
+      const out = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
       const result: Record<string, TensorLike> = {};
       for (const [name, t] of Object.entries(out)) result[name] = { data: t.data as Float32Array, dims: t.dims };
       return result;

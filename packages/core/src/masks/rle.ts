@@ -174,3 +174,41 @@ export function compressRle(rle: Rle): CompressedRle {
 export function decompressRle(rle: CompressedRle): Rle {
   return { size: [rle.size[0], rle.size[1]], counts: rleFromString(rle.counts) };
 }
+
+/**
+ * Bounding box of an RLE mask with pycocotools `toBbox` semantics: XYWH `[x, y, w, h]` where
+ * `w`/`h` count pixels (a one-pixel mask gives `[x, y, 1, 1]`), `[0, 0, 0, 0]` for an RLE with
+ * fewer than two counts. Like pycocotools it ignores a trailing unpaired (zero-run) count and
+ * works in 32-bit unsigned arithmetic. Note SAM's record `bbox` differs (`w = x1 − x0`, no +1).
+ */
+export function rleToBbox(
+  rle: Rle | { size: readonly [number, number] | readonly number[]; counts: readonly number[] },
+): [x: number, y: number, w: number, h: number] {
+  const h = (rle.size[0] ?? 0) >>> 0;
+  const w = (rle.size[1] ?? 0) >>> 0;
+  const m = Math.floor(rle.counts.length / 2) * 2;
+  if (m === 0) return [0, 0, 0, 0];
+  let xs = w;
+  let ys = h;
+  let xe = 0;
+  let ye = 0;
+  let cc = 0;
+  let xp = 0;
+  for (let j = 0; j < m; j++) {
+    cc = (cc + (rle.counts[j] ?? 0)) >>> 0;
+    const t = (cc - (j % 2)) >>> 0;
+    const y = t % h;
+    const x = (t - y) / h;
+    if (j % 2 === 0) xp = x;
+    else if (xp < x) {
+      // a run that wraps to the next column covers the full height
+      ys = 0;
+      ye = h - 1;
+    }
+    xs = Math.min(xs, x);
+    xe = Math.max(xe, x);
+    ys = Math.min(ys, y);
+    ye = Math.max(ye, y);
+  }
+  return [xs, ys, xe - xs + 1, ye - ys + 1];
+}
