@@ -11,10 +11,12 @@ export default defineConfig({
       '@tsam/model': pkg('model'),
       '@tsam/core': pkg('core'),
       '@tsam/node': pkg('node'),
+      '@tsam/dataset': pkg('dataset'),
+      '@tsam/server': pkg('server'),
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -5,6 +5,7 @@ import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { modelsCommand } from './commands/models.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   return new Command('tsam')
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
     .addCommand(embedCommand())
     .addCommand(exportCommand())
     .addCommand(modelsCommand())
-    .addCommand(datasetCommand());
+    .addCommand(datasetCommand())
+    .addCommand(serveCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

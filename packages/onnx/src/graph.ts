@@ -99,17 +99,23 @@ export class Graph {
     return { name, dtype, shape: [...shape], value: data };
   }
 
-  /** Appends a node and returns its output tensors with the shapes the caller inferred. */
-  node(op: string, inputs: (SymTensor | null)[], outs: { dtype: DType; shape: Shape }[], attrs: Record<string, AttrValue> = {}): SymTensor[] {
+  /**
+   * Appends a node and returns its output tensors with the shapes the caller inferred. `domain`
+   * names an operator set other than the default ONNX one (e.g. "com.microsoft" for ONNX
+   * Runtime's contrib ops); the writer imports it.
+   */
+  node(op: string, inputs: (SymTensor | null)[], outs: { dtype: DType; shape: Shape }[], attrs: Record<string, AttrValue> = {}, domain?: string): SymTensor[] {
     const name = this.uniqueName(op);
     const outputs = outs.map((o, i) => ({ name: outs.length === 1 ? `${name}:0` : `${name}:${i}`, dtype: o.dtype, shape: o.shape }));
-    this.nodes.push({ op, name, inputs: inputs.map((t) => (t ? t.name : '')), outputs: outputs.map((o) => o.name), attrs });
+    const def: NodeDef = { op, name, inputs: inputs.map((t) => (t ? t.name : '')), outputs: outputs.map((o) => o.name), attrs };
+    if (domain) def.domain = domain;
+    this.nodes.push(def);
     return outputs;
   }
 
   /** Single-output convenience over `node`. */
-  node1(op: string, inputs: (SymTensor | null)[], dtype: DType, shape: Shape, attrs: Record<string, AttrValue> = {}): SymTensor {
-    const [out] = this.node(op, inputs, [{ dtype, shape }], attrs);
+  node1(op: string, inputs: (SymTensor | null)[], dtype: DType, shape: Shape, attrs: Record<string, AttrValue> = {}, domain?: string): SymTensor {
+    const [out] = this.node(op, inputs, [{ dtype, shape }], attrs, domain);
     if (!out) throw new GraphError('unreachable: node without output');
     return out;
   }

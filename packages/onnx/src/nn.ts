@@ -94,9 +94,14 @@ export function layerNorm2d(w: Weights, x: SymTensor, prefix: string, eps = 1e-6
   });
 }
 
-/** Exact (erf) GELU, as torch.nn.GELU(); opset 17 has no Gelu op, runtimes fuse this pattern. */
+/**
+ * Exact (erf) GELU, as torch.nn.GELU(). Opset 17 has no Gelu op; this is the exact pattern ONNX
+ * Runtime's GeluFusion rewrites into one com.microsoft Gelu kernel: `x / √2` (a Div: the same
+ * with a Mul by 1/√2 is left unfused, three elementwise passes and a separate Erf), `+ 1`, `· x`,
+ * `· 0.5`.
+ */
 export function gelu(g: Graph, x: SymTensor): SymTensor {
-  const inner = add(g, erf(g, mul(g, x, Math.SQRT1_2)), 1);
+  const inner = add(g, erf(g, div(g, x, Math.SQRT2)), 1);
   return mul(g, mul(g, x, inner), scalar(g, 0.5));
 }
 

@@ -2,7 +2,7 @@
  * ONNX ops (opset 17) as functions over symbolic tensors. Each infers its output shape at build
  * time and fails, naming the current layer, when the shapes cannot work.
  */
-import type { Graph } from './graph.js';
+import type { AttrValue, Graph } from './graph.js';
 import {
   broadcastShapes,
   dimsAgree,
@@ -242,4 +242,44 @@ export function resizeBilinearScales(g: Graph, x: SymTensor, scales: readonly nu
     mode: 'linear',
     coordinate_transformation_mode: 'half_pixel',
   });
+}
+
+/** ONNX Runtime's contrib operator set (CPU, WebAssembly and GPU execution providers). */
+export const MS_DOMAIN = 'com.microsoft';
+
+export interface MultiHeadAttentionOptions {
+  numHeads: number;
+  /** Multiplies q·kᵀ; default 1/√headSize. */
+  scale?: number;
+  /** Added to the scaled logits before softmax: [1|B, 1|heads, S, T]. */
+  attentionBias?: SymTensor | null;
+}
+
+/**
+ * com.microsoft MultiHeadAttention: softmax(q·kᵀ·scale + attentionBias)·v per head, with the
+ * heads split from and merged back into the last dim: q [B, S, heads·dk], k [B, T, heads·dk],
+ * v [B, T, heads·dv] → [B, S, heads·dv]. With `k` and `v` null, `q` is packed QKV
+ * [B, S, heads, 3, d] (per head q | k | v). ONNX Runtime only (not a standard ONNX op).
+ */
+export function multiHeadAttention(g: Graph, q: SymTensor, k: SymTensor | null, v: SymTensor | null, opts: MultiHeadAttentionOptions): SymTensor {
+  const { numHeads, scale, attentionBias = null } = opts;
+  let out: Dim[];
+  if (k === null || v === null) {
+    if (k !== v) g.fail('MultiHeadAttention: give both k and v, or neither (packed QKV)');
+    if (q.shape.length !== 5 || q.shape[2] !== numHeads || q.shape[3] !== 3) g.fail(`MultiHeadAttention: packed QKV must be [B, S, ${numHeads}, 3, d], got ${formatShape(q.shape)}`);
+    const d = q.shape[4] as Dim;
+    out = [q.shape[0] as Dim, q.shape[1] as Dim, typeof d === 'number' ? d * numHeads : fresh(g, 'mha')];
+  } else {
+    for (const t of [q, k, v]) if (t.shape.length !== 3) g.fail(`MultiHeadAttention: q, k, v must be [B, S, hidden], got ${formatShape(t.shape)}`);
+    const dq = q.shape[2] as Dim;
+    const dk = k.shape[2] as Dim;
+    const dv = v.shape[2] as Dim;
+    if (!dimsAgree(dq, dk)) g.fail(`MultiHeadAttention: q ${formatShape(q.shape)} and k ${formatShape(k.shape)} hidden sizes differ`);
+    if (!dimsAgree(k.shape[1] as Dim, v.shape[1] as Dim)) g.fail(`MultiHeadAttention: k ${formatShape(k.shape)} and v ${formatShape(v.shape)} lengths differ`);
+    for (const d of [dq, dv]) if (typeof d === 'number' && d % numHeads !== 0) g.fail(`MultiHeadAttention: hidden ${d} does not split over ${numHeads} heads`);
+    out = [q.shape[0] as Dim, q.shape[1] as Dim, dv];
+  }
+  const attrs: Record<string, AttrValue> = { num_heads: numHeads };
+  if (scale !== undefined) attrs.scale = { float: scale };
+  return g.node1('MultiHeadAttention', [q, k, v, null, null, attentionBias], q.dtype, out, attrs, MS_DOMAIN);
 }
