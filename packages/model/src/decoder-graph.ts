@@ -4,8 +4,10 @@
  *   image_embeddings [1,256,64,64], point_coords [1,N,2] (1024 space), point_labels [1,N],
  *   mask_input [1,1,256,256], has_mask_input [1], orig_im_size [2] (h, w)
  *   → masks [1,4,H,W] logits at original size, iou_predictions [1,4], low_res_masks [1,4,256,256].
- * The batched variant takes B prompts of N points each against one embedding (no mask input),
- * for the automatic mask generator.
+ * The batched variant takes B prompts of N points each against one embedding (no mask input)
+ * and returns only iou_predictions [B,4] and low_res_masks [B,4,256,256]: the automatic mask
+ * generator filters by IoU first and upscales survivors itself (ONNX Runtime would otherwise
+ * compute every full-size mask even when only the low-res output is fetched).
  */
 import { Graph, Weights, ops, type ParamSource, type SymTensor } from '@tsam/onnx';
 import { buildMaskDecoder } from './mask-decoder.js';
@@ -33,15 +35,15 @@ export function buildDecoderGraph(params: ParamSource, cfg: SamConfig, opts: Dec
     const hasMask = g.input('has_mask_input', 'float32', [1]);
     dense = embedMask(w, mask, hasMask);
   }
-  const origSize = g.input('orig_im_size', 'float32', [2]);
-
   const sparse = embedPoints(w, coords, labels, cfg.imgSize);
   const pe = imagePositionalEncoding(w.raw('prompt_encoder.pe_layer.positional_encoding_gaussian_matrix', [2, e / 2]), s, s);
   const imagePe = w.derived('prompt_encoder.image_pe', pe.data, pe.shape);
   const { lowRes, iou } = buildMaskDecoder(w, image, imagePe, sparse, dense, cfg.decoder);
-  const masks = g.scope('postprocess', () => postprocessMasks(g, lowRes, origSize, cfg.imgSize));
-
-  g.output(masks, 'masks', [batch, cfg.decoder.numMaskTokens, 'height', 'width']);
+  if (!opts.batched) {
+    const origSize = g.input('orig_im_size', 'float32', [2]);
+    const masks = g.scope('postprocess', () => postprocessMasks(g, lowRes, origSize, cfg.imgSize));
+    g.output(masks, 'masks', [batch, cfg.decoder.numMaskTokens, 'height', 'width']);
+  }
   g.output(iou, 'iou_predictions');
   g.output(lowRes, 'low_res_masks');
   return g;

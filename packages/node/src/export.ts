@@ -9,7 +9,8 @@ import { buildDecoderGraph, buildEncoderGraph, inferSamConfig, readCheckpoint, t
 import { sha256File } from './models/hash.js';
 
 export const MODEL_JSON = 'model.json';
-export const MODEL_FORMAT = 'tsam-onnx/1';
+/** Bumped whenever a graph's inputs or outputs change, so cached exports are rebuilt. */
+export const MODEL_FORMAT = 'tsam-onnx/2';
 
 /** What model.json records: enough to load and run the graphs without the checkpoint. */
 export interface ModelManifest {

@@ -35,10 +35,20 @@ export async function ensureExported(checkpoint: string, opts: LoadOptions = {})
   if (!existsSync(checkpoint) || !statSync(checkpoint).isFile()) throw new Error(`checkpoint not found: ${checkpoint}`);
   const sha = await sha256File(checkpoint);
   const dir = join(opts.cacheDir ?? cacheDir(), 'onnx', sha.slice(0, 16));
-  if (existsSync(join(dir, MODEL_JSON))) return dir;
+  if (existsSync(join(dir, MODEL_JSON)) && isCurrentExport(dir)) return dir;
   rmSync(dir, { recursive: true, force: true }); // a half-written export from an interrupted run
   await exportModel(checkpoint, dir, { ...opts, sha256: sha });
   return dir;
+}
+
+/** True when the cached export was written by this version's graph format. */
+function isCurrentExport(dir: string): boolean {
+  try {
+    readModelManifest(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function loadSam(opts: LoadOptions = {}): Promise<LoadedSam> {

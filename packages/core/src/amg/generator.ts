@@ -161,7 +161,6 @@ export class AutomaticMaskGenerator {
         image_embeddings: ctx.embedding,
         point_coords: { data: coords, dims: [n, 2, 2] },
         point_labels: { data: labels, dims: [n, 2] },
-        orig_im_size: { data: Float32Array.of(ctx.cropH, ctx.cropW), dims: [2] },
       },
       ['iou_predictions', 'low_res_masks'],
     );
