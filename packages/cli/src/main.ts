@@ -1,10 +1,12 @@
 /** The `tsam` command: a thin layer over @tsam/node. */
 import { Command } from 'commander';
+import { amgCommand } from './commands/amg.js';
 import { datasetCommand } from './commands/dataset.js';
 import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { modelsCommand } from './commands/models.js';
 import { predictCommand } from './commands/predict.js';
+import { segmentCommand } from './commands/segment.js';
 import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .addCommand(predictCommand())
+    .addCommand(amgCommand())
+    .addCommand(segmentCommand())
     .addCommand(embedCommand())
     .addCommand(exportCommand())
     .addCommand(modelsCommand())

@@ -81,9 +81,9 @@ describe('tsam help and version', () => {
   });
 
   it('an unknown command fails', async () => {
-    const r = await tsam(['segment'], { env });
+    const r = await tsam(['frobnicate'], { env });
     expect(r.code, show(r)).toBe(1);
-    expect(r.stderr).toContain("unknown command 'segment'");
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 });
 

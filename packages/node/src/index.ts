@@ -4,3 +4,4 @@ export * from './image.js';
 export * from './export.js';
 export * from './load.js';
 export * from './predictor.js';
+export * from './amg.js';
