@@ -59,14 +59,14 @@ describeFixtures(`tsam embed / export / predict --model-dir (${MODEL})`, () => {
     });
   });
 
-  it('tsam export writes the three graphs and model.json', () => {
-    expect(readdirSync(exported).sort()).toEqual(['decoder.onnx', 'decoder_batched.onnx', 'encoder.onnx', 'model.json']);
+  it('tsam export writes the four graphs and model.json', () => {
+    expect(readdirSync(exported).filter((f) => !f.startsWith('.')).sort()).toEqual(['decoder.onnx', 'decoder_batched.onnx', 'decoder_lowres.onnx', 'encoder.onnx', 'model.json']);
     const m = JSON.parse(readFileSync(join(exported, 'model.json'), 'utf8')) as Record<string, unknown>;
     expect(m).toMatchObject({
-      format: 'tsam-onnx/1',
+      format: 'tsam-onnx/2',
       family: 'sam_vit',
       modelSize: 1024,
-      files: { encoder: 'encoder.onnx', decoder: 'decoder.onnx', decoderBatched: 'decoder_batched.onnx' },
+      files: { encoder: 'encoder.onnx', decoder: 'decoder.onnx', decoderBatched: 'decoder_batched.onnx', decoderLowRes: 'decoder_lowres.onnx' },
       checkpoint: { file: manifest().models[MODEL]!.checkpoint },
       config: { encoder: { embedDim: 128, depth: 4, numHeads: 4, globalAttnIndexes: [1, 3] } },
     });
@@ -89,7 +89,7 @@ describeFixtures(`tsam embed / export / predict --model-dir (${MODEL})`, () => {
     } finally {
       await s.release();
     }
-    for (const g of ['encoder.onnx', 'decoder_batched.onnx']) {
+    for (const g of ['encoder.onnx', 'decoder_batched.onnx', 'decoder_lowres.onnx']) {
       const other = await ort.InferenceSession.create(join(exported, g));
       expect(other.outputNames.length).toBeGreaterThan(0);
       await other.release();

@@ -21,7 +21,7 @@ const RADII = [0, 6, 12, 24]; // disc radius in low-res (256²) pixels per token
 
 interface Calls {
   encoder: number[][]; // [w, h] of each encoded (resized) image… recorded as input dims
-  batches: { b: number; fetches: readonly string[] | undefined; orig: number[] }[];
+  batches: { b: number; fetches: readonly string[] | undefined; inputs: string[] }[];
 }
 
 function fakeSessions(calls: Calls, speck = false): { encoder: SessionLike; batchedDecoder: SessionLike } {
@@ -35,7 +35,7 @@ function fakeSessions(calls: Calls, speck = false): { encoder: SessionLike; batc
     async run(feeds: Record<string, TensorLike>, fetches?: readonly string[]) {
       const coords = feeds.point_coords!;
       const b = coords.dims[0]!;
-      calls.batches.push({ b, fetches, orig: Array.from(feeds.orig_im_size!.data) });
+      calls.batches.push({ b, fetches, inputs: Object.keys(feeds).sort() });
       const iou = new Float32Array(b * 4);
       const low = new Float32Array(b * 4 * 65536);
       for (let i = 0; i < b; i++) {
@@ -85,7 +85,7 @@ describe('AutomaticMaskGenerator (fake model)', () => {
     expect(calls.batches.map((c) => c.b)).toEqual([10, 10, 5]);
     for (const c of calls.batches) {
       expect(c.fetches).toEqual(['iou_predictions', 'low_res_masks']);
-      expect(c.orig).toEqual([192, 256]);
+      expect(c.inputs).toEqual(['image_embeddings', 'point_coords', 'point_labels']);
     }
     expect(progress).toEqual([
       [0, 25],
@@ -153,7 +153,7 @@ describe('AutomaticMaskGenerator (fake model)', () => {
     });
     const crops = generateCropBoxes([192, 256], 1, 512 / 1500).boxes;
     expect(calls.encoder).toHaveLength(5);
-    expect(calls.batches.map((c) => c.orig)).toEqual(crops.map(([x0, y0, x1, y1]) => [y1 - y0, x1 - x0]));
+    expect(calls.batches).toHaveLength(crops.length); // one batch of 16 points per crop
     const xywh = crops.map(([x0, y0, x1, y1]) => [x0, y0, x1 - x0, y1 - y0]);
     for (const r of records) {
       const k = xywh.findIndex((c) => c.every((v, i) => v === r.crop_box[i]));

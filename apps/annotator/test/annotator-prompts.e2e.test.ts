@@ -1,0 +1,177 @@
+/**
+ * The annotator against the real server, in Chromium: load an image, hover, click, negative
+ * click, box, pick a multimask candidate, undo/redo, brush/eraser; every mask the page shows is
+ * compared with the Node predictor's for the same prompt. Logs the in-page decoder latency.
+ */
+import type { LoadedSam, NodeSamPredictor } from '@tsam/node';
+import type { TsamServer } from '@tsam/server';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { fixturePath } from '../../../testing/fixtures.js';
+import { expectSameAsNode, nodePredictor, promptOf, startServer } from './helpers/reference.js';
+import { at, currentMask, latency, previewMask, settle, state, waitFor } from './helpers/app.js';
+import { describeBrowser, launchChromium, openApp } from './helpers/browser.js';
+import { fromRle, median } from './helpers/masks.js';
+
+describeBrowser('annotator: prompts against the real server (Chromium)', () => {
+  let server: TsamServer;
+  let sam: LoadedSam;
+  let node: NodeSamPredictor;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    ({ server, sam } = await startServer());
+    node = await nodePredictor(sam, 'scene_portrait.png');
+    browser = await launchChromium();
+    ({ page, errors } = await openApp(browser, server.url));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(() => expect(errors).toEqual([]));
+
+  const click = async (x: number, y: number, opts: { button?: 'left' | 'right'; alt?: boolean } = {}) => {
+    const c = await at(page, x, y);
+    if (opts.alt) await page.keyboard.down('Alt');
+    await page.mouse.click(c.x, c.y, { button: opts.button ?? 'left' });
+    if (opts.alt) await page.keyboard.up('Alt');
+    await settle(page);
+    return (await state(page)).current!;
+  };
+  const shownCurrent = async () => fromRle(await currentMask(page));
+
+  it('loads an image through the file picker (uploaded; embedding from the server)', async () => {
+    const ready = await waitFor(page, (s) => s.mode === 'server', 'connect');
+    expect(ready.runtime).toMatch(/WASM SIMD, \d+ threads?/);
+    expect(ready.runtime).toContain('cross-origin isolated');
+    await page.getByTestId('open-file').setInputFiles(fixturePath('scene_portrait.png'));
+    const s = await waitFor(page, (st) => st.image !== null, 'open image');
+    expect(s.image).toMatchObject({ name: 'scene_portrait.png', width: 480, height: 800 });
+    expect(s.image!.id).toMatch(/\w+/);
+    await page.getByTestId('server-image').filter({ hasText: 'scene_portrait' }).waitFor();
+  });
+
+  it('hover shows the Node predictor’s mask for that point', async () => {
+    const c = await at(page, 210, 240);
+    await page.mouse.move(c.x, c.y);
+    await settle(page);
+    const pv = await previewMask(page);
+    expect(pv).not.toBeNull();
+    expect(Math.abs(pv!.point[0] - 210)).toBeLessThan(2);
+    await expectSameAsNode(node, { points: [pv!.point], labels: [1], multimaskOutput: true }, fromRle(pv!.rle), 'hover');
+  });
+
+  it('click, negative click (right and Alt) and their masks', async () => {
+    let cur = await click(210, 240);
+    expect(cur.labels).toEqual([1]);
+    expect(cur.multimask).toBe(true);
+    expect(cur.ious).toHaveLength(3);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'click');
+    cur = await click(330, 620, { button: 'right' });
+    expect(cur.labels).toEqual([1, 0]);
+    expect(cur.multimask).toBe(false);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'negative click');
+    cur = await click(120, 120, { alt: true });
+    expect(cur.labels).toEqual([1, 0, 0]);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'alt-click');
+  });
+
+  it('dragging draws a box prompt', async () => {
+    await page.keyboard.press('Escape');
+    expect((await state(page)).current).toBeNull();
+    const a = await at(page, 60, 300);
+    const b = await at(page, 330, 640);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 8 });
+    await page.mouse.up();
+    await settle(page);
+    const cur = (await state(page)).current!;
+    expect(cur.points).toEqual([]);
+    expect(cur.box![0]).toBeCloseTo(60, 0);
+    expect(cur.box![3]).toBeCloseTo(640, 0);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'box');
+  });
+
+  it('picks a multimask candidate by key and by click; undo and redo', async () => {
+    await page.keyboard.press('Escape');
+    const cur = await click(120, 200);
+    const best = cur.selected;
+    await page.keyboard.press('1');
+    expect((await state(page)).current!.selected).toBe(0);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'candidate 1', 0);
+    await page.getByTestId('candidate-3').click();
+    expect((await state(page)).current!.selected).toBe(2);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'candidate 3', 2);
+
+    await page.keyboard.press('Control+z');
+    expect((await state(page)).current!.selected).toBe(0);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'undo → candidate 1', 0);
+    await page.keyboard.press('Control+z');
+    expect((await state(page)).current!.selected).toBe(best);
+    await page.keyboard.press('Control+z');
+    expect((await state(page)).current).toBeNull();
+    await page.getByTestId('redo').click();
+    expect((await state(page)).current!.selected).toBe(best);
+    await page.keyboard.press('Control+Shift+z');
+    await page.keyboard.press('Control+y');
+    const s = await state(page);
+    expect(s.current!.selected).toBe(2);
+    expect(s.canRedo).toBe(false);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'redo → candidate 3', 2);
+    await page.keyboard.press('Enter');
+    const done = await state(page);
+    expect(done.masks).toHaveLength(1);
+    expect(done.masks[0]!.clicks).toBe(3);
+    expect(done.masks[0]!.seconds).toBeGreaterThan(0);
+  });
+
+  it('the eraser removes from the current mask and the brush adds to it', async () => {
+    const cur = await click(210, 240);
+    const before = await shownCurrent();
+    const area = (m: Uint8Array) => m.reduce((n, v) => n + v, 0);
+    await page.keyboard.press('e');
+    const a = await at(page, 150, 240);
+    const b = await at(page, 270, 240);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 10 });
+    await page.mouse.up();
+    const erased = await shownCurrent();
+    expect(area(erased)).toBeLessThan(area(before));
+    expect(erased.every((v, i) => !v || before[i])).toBe(true);
+    await page.keyboard.press('b');
+    const c = await at(page, 400, 80);
+    await page.mouse.move(c.x, c.y);
+    await page.mouse.down();
+    await page.mouse.up();
+    const brushed = await shownCurrent();
+    expect(brushed[80 * 480 + 400]).toBe(1);
+    expect((await state(page)).current!.strokes).toBe(2);
+    await page.keyboard.press('s');
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'strokes undone');
+    await page.keyboard.press('Escape');
+  });
+
+  it('records the in-page decoder latency (median over 20 hover prompts)', async () => {
+    const n0 = (await latency(page)).worker.length;
+    for (let i = 0; i < 20; i++) {
+      const c = await at(page, 40 + i * 20, 60 + i * 35);
+      await page.mouse.move(c.x, c.y);
+      await settle(page);
+    }
+    const l = await latency(page);
+    const worker = l.worker.slice(n0);
+    const rt = l.roundTrip.slice(n0);
+    expect(worker.length).toBeGreaterThanOrEqual(20);
+    const { runtime } = await state(page);
+    console.log(
+      `[annotator e2e] in-page decoder latency over ${worker.length} prompts (${runtime}): median ${median(worker).toFixed(1)} ms in the worker, ${median(rt).toFixed(1)} ms round trip`,
+    );
+  });
+});
