@@ -10,7 +10,8 @@
  * Every output is written under a hidden temporary name and renamed into place when complete, so
  * "the output exists" means "the image is done" (what a rerun uses to skip it).
  */
-import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@tsam/dataset';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -141,24 +142,6 @@ export async function encodeRgbPng(rgb: Uint8Array, width: number, height: numbe
 /** A hidden sibling of `path` for in-progress (`tmp`) or replaced (`old`) outputs. */
 const sibling = (path: string, tag: string): string =>
   join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-
-/** Writes a file under a temporary name, then renames it onto `path`. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = sibling(path, 'tmp');
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** Fills a temporary folder with `fill`, then puts it at `path` (replacing what was there). */
 async function writeDirAtomic(path: string, fill: (dir: string) => Promise<void>): Promise<void> {
