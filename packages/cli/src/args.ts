@@ -19,7 +19,8 @@ export interface PointArg {
 /** `X,Y,LABEL` in image pixels; label 1 = foreground, 0 = background. Repeatable. */
 export function parsePoint(value: string, previous: PointArg[] = []): PointArg[] {
   const [x, y, label] = numbers(value, 3, 'X,Y,LABEL (e.g. 120,80,1)') as [number, number, number];
-  if (label !== 0 && label !== 1) throw new InvalidArgumentError(`point label must be 1 (foreground) or 0 (background), got ${label} in "${value}"`);
+  if (label !== 0 && label !== 1)
+    throw new InvalidArgumentError(`point label must be 1 (foreground) or 0 (background), got ${label} in "${value}"`);
   return [...previous, { x, y, label }];
 }
 

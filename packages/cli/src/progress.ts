@@ -6,7 +6,10 @@ export function stepProgress(title: string): { onStep: (step: string, index: num
   return {
     onStep(step, index, total) {
       if (!bar) {
-        bar = new cliProgress.SingleBar({ format: `${title} [{bar}] {value}/{total} {step}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          { format: `${title} [{bar}] {value}/{total} {step}`, stream: process.stderr, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(total, 0, { step });
       }
       bar.update(index, { step });

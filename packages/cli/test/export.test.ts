@@ -60,13 +60,22 @@ describeFixtures(`tsam embed / export / predict --model-dir (${MODEL})`, () => {
   });
 
   it('tsam export writes the four graphs and model.json', () => {
-    expect(readdirSync(exported).filter((f) => !f.startsWith('.')).sort()).toEqual(['decoder.onnx', 'decoder_batched.onnx', 'decoder_lowres.onnx', 'encoder.onnx', 'model.json']);
+    expect(
+      readdirSync(exported)
+        .filter((f) => !f.startsWith('.'))
+        .sort(),
+    ).toEqual(['decoder.onnx', 'decoder_batched.onnx', 'decoder_lowres.onnx', 'encoder.onnx', 'model.json']);
     const m = JSON.parse(readFileSync(join(exported, 'model.json'), 'utf8')) as Record<string, unknown>;
     expect(m).toMatchObject({
       format: 'tsam-onnx/2',
       family: 'sam_vit',
       modelSize: 1024,
-      files: { encoder: 'encoder.onnx', decoder: 'decoder.onnx', decoderBatched: 'decoder_batched.onnx', decoderLowRes: 'decoder_lowres.onnx' },
+      files: {
+        encoder: 'encoder.onnx',
+        decoder: 'decoder.onnx',
+        decoderBatched: 'decoder_batched.onnx',
+        decoderLowRes: 'decoder_lowres.onnx',
+      },
       checkpoint: { file: manifest().models[MODEL]!.checkpoint },
       config: { encoder: { embedDim: 128, depth: 4, numHeads: 4, globalAttnIndexes: [1, 3] } },
     });

@@ -120,9 +120,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const nbytes = count * reader.size;
   const available = bytes.length - dataStart;
   if (available < nbytes) {
-    throw new NpyError(
-      `npy: truncated data: shape (${shape.join(', ')}) ${descr} needs ${nbytes} bytes, file has ${available}`,
-    );
+    throw new NpyError(`npy: truncated data: shape (${shape.join(', ')}) ${descr} needs ${nbytes} bytes, file has ${available}`);
   }
   if (available > nbytes) throw new NpyError(`npy: ${available - nbytes} unexpected trailing bytes after the data`);
   let data: Float32Array;

@@ -52,7 +52,7 @@ export class PromptError extends Error {
 const MASK_LEN = LOW_RES_SIZE * LOW_RES_SIZE;
 
 function fmt(v: unknown): string {
-  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
 function checkMaskInput(m: Float32Array | MaskInputTensor): Float32Array {

@@ -13,11 +13,7 @@ import { MODEL_INPUT_SIZE, modelBox, modelPoint } from './coords.js';
  * Output size `[newH, newW]` of the longest-side resize of an `oldH`×`oldW` image.
  * `scale = longSide / max(oldH, oldW)`, each side `floor(side * scale + 0.5)` (Python `int(x + 0.5)`).
  */
-export function getPreprocessShape(
-  oldH: number,
-  oldW: number,
-  longSide: number = MODEL_INPUT_SIZE,
-): [newH: number, newW: number] {
+export function getPreprocessShape(oldH: number, oldW: number, longSide: number = MODEL_INPUT_SIZE): [newH: number, newW: number] {
   if (!(oldH > 0 && oldW > 0)) throw new RangeError(`image size must be positive, got ${oldH}×${oldW} (H×W)`);
   const scale = (longSide * 1.0) / Math.max(oldH, oldW);
   const newH = Math.trunc(oldH * scale + 0.5);

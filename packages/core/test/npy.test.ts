@@ -42,9 +42,7 @@ describe('parseNpy', () => {
   });
   it('reads big-endian, float16, int64 and 0-d arrays', () => {
     expect(Array.from(parseNpy(b64(NPY.bef4)).data)).toEqual([1.5, -3]);
-    expect(Array.from(parseNpy(b64(NPY.f2)).data)).toEqual(
-      Array.from(Float32Array.of(1, -2.5, 65504, 5.960464477539063e-8, 0.3330078125)),
-    );
+    expect(Array.from(parseNpy(b64(NPY.f2)).data)).toEqual(Array.from(Float32Array.of(1, -2.5, 65504, 5.960464477539063e-8, 0.3330078125)));
     expect(Array.from(parseNpy(b64(NPY.i8)).data)).toEqual([-3, 2 ** 40]);
     const s = parseNpy(b64(NPY.scalar));
     expect(s.shape).toEqual([]);
@@ -63,7 +61,10 @@ describe('parseNpy', () => {
     expect(() => parseNpy(full.subarray(0, full.length - 3))).toThrow(/truncated data/);
     expect(() => parseNpy(full.subarray(0, 40))).toThrow(/truncated header/);
     const c8 = b64(NPY.f8);
-    c8.set([...'<c8'].map((c) => c.charCodeAt(0)), c8.indexOf(0x3c)); // '<f8' → '<c8'
+    c8.set(
+      [...'<c8'].map((c) => c.charCodeAt(0)),
+      c8.indexOf(0x3c),
+    ); // '<f8' → '<c8'
     expect(() => parseNpy(c8)).toThrow(NpyError);
     expect(() => parseNpy(c8)).toThrow(/unsupported dtype "<c8"/);
   });

@@ -38,14 +38,32 @@ describe('validatePrompt', () => {
   });
 
   it('rejects non-finite coordinates, naming the point', () => {
-    expectPromptError({ points: [[1, 2], [NaN, 3]], labels: [1, 1] }, /points\[1\].*non-finite.*x=NaN/);
+    expectPromptError(
+      {
+        points: [
+          [1, 2],
+          [NaN, 3],
+        ],
+        labels: [1, 1],
+      },
+      /points\[1\].*non-finite.*x=NaN/,
+    );
     expectPromptError({ points: [[1, Infinity]], labels: [1] }, /points\[0\].*y=Infinity/);
     expectPromptError({ points: [[1]], labels: [1] }, /points\[0\] must be \[x, y\]/);
     expectPromptError({ box: [0, 0, NaN, 4] }, /box has a non-finite coordinate/);
   });
 
   it('rejects labels that do not match the points', () => {
-    expectPromptError({ points: [[1, 2], [3, 4]], labels: [1] }, /1 labels for 2 points/);
+    expectPromptError(
+      {
+        points: [
+          [1, 2],
+          [3, 4],
+        ],
+        labels: [1],
+      },
+      /1 labels for 2 points/,
+    );
     expectPromptError({ points: [[1, 2]] }, /0 labels for 1 points/);
     expectPromptError({ labels: [1], box: [0, 0, 1, 1] }, /1 labels for 0 points/);
   });
@@ -83,7 +101,17 @@ describe('validatePrompt', () => {
 
 describe('buildDecoderPrompt', () => {
   it('points only: appends the (0, 0) / -1 padding point', () => {
-    const d = buildDecoderPrompt({ points: [[900, 600], [100, 50]], labels: [1, 0] }, W, H);
+    const d = buildDecoderPrompt(
+      {
+        points: [
+          [900, 600],
+          [100, 50],
+        ],
+        labels: [1, 0],
+      },
+      W,
+      H,
+    );
     const [a, b] = applyCoords([imagePoint(900, 600), imagePoint(100, 50)], H, W);
     expect(d.point_coords.dims).toEqual([1, 3, 2]);
     expect(Array.from(d.point_coords.data)).toEqual(Array.from(Float32Array.of(...(a ?? []), ...(b ?? []), 0, 0)));
@@ -127,7 +155,9 @@ describe('buildDecoderPrompt', () => {
     expect(none.point_coords.dims).toEqual([1, 0, 2]);
     expect(none.point_labels.dims).toEqual([1, 0]);
     // maskOnly does not affect prompts with points
-    expect(buildDecoderPrompt({ maskInput: mask, points: [[1, 1]], labels: [1] }, W, H, { maskOnly: 'none' }).point_labels.dims).toEqual([1, 2]);
+    expect(buildDecoderPrompt({ maskInput: mask, points: [[1, 1]], labels: [1] }, W, H, { maskOnly: 'none' }).point_labels.dims).toEqual([
+      1, 2,
+    ]);
   });
 
   it('validates first', () => {

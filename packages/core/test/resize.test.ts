@@ -19,7 +19,12 @@ describe('resizeRgb (synthetic)', () => {
 
   it('keeps a constant image constant (down and up)', () => {
     const src = new Uint8Array(17 * 11 * 3).fill(200);
-    for (const [ow, oh] of [[5, 3], [40, 29], [17, 30], [8, 11]] as const) {
+    for (const [ow, oh] of [
+      [5, 3],
+      [40, 29],
+      [17, 30],
+      [8, 11],
+    ] as const) {
       const out = resizeRgb(src, 17, 11, ow, oh);
       expect(out.length).toBe(ow * oh * 3);
       expect(out.every((v) => v === 200)).toBe(true);

@@ -30,11 +30,7 @@ describe('getPreprocessShape (ResizeLongestSide)', () => {
 
 describe('applyCoords / applyBoxes', () => {
   it('scales x by newW/oldW and y by newH/oldH (float64 like the reference)', () => {
-    const pts = applyCoords(
-      [imagePoint(138.6531180271539, 236.61898774188913), imagePoint(1799, 0), imagePoint(0.5, 1199.5)],
-      1200,
-      1800,
-    );
+    const pts = applyCoords([imagePoint(138.6531180271539, 236.61898774188913), imagePoint(1799, 0), imagePoint(0.5, 1199.5)], 1200, 1800);
     expect(pts.map((p) => [...p])).toEqual([
       [78.87821825544755, 134.67564052309191],
       [1023.4311111111111, 0],

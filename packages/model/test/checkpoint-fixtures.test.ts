@@ -4,14 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { describeFixtures, manifest, readFixture } from '../../../testing/fixtures.js';
-import {
-  expectShape,
-  readCheckpoint,
-  readSafetensors,
-  readTorchCheckpoint,
-  writeSafetensors,
-  type StateDict,
-} from '../src/index.js';
+import { expectShape, readCheckpoint, readSafetensors, readTorchCheckpoint, writeSafetensors, type StateDict } from '../src/index.js';
 
 const cache = new Map<string, StateDict>();
 function load(model: string): StateDict {

@@ -18,18 +18,89 @@ describe('unpickle values', () => {
   it('decodes scalars, strings, containers and the memo (protocol 4)', () => {
     const list = load(
       bytes(
-        0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, // PROTO 4, FRAME
-        0x5d, 0x94, 0x28, // EMPTY_LIST, MEMOIZE (memo 0), MARK
-        0x4e, 0x88, 0x89, // None, True, False
-        0x4a, 0xf9, 0xff, 0xff, 0xff, 0x4d, 0x2c, 0x01, 0x4b, 7, // BININT -7, BININT2 300, BININT1 7
-        0x8a, 0x02, 0x00, 0x80, // LONG1 -32768
-        0x8a, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, // LONG1 2^64 → bigint
-        0x47, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18, // BINFLOAT pi, big-endian
-        0x8c, 2, 0xc3, 0xa9, 0x8d, 1, 0, 0, 0, 0, 0, 0, 0, 'z', // SHORT_BINUNICODE 'é', BINUNICODE8 'z'
-        0x43, 2, 1, 2, // SHORT_BINBYTES
-        0x4b, 1, 0x4b, 2, 0x86, 0x68, 0, // TUPLE2 (1, 2), BINGET 0 (the list itself)
-        0x8f, 0x28, 0x4b, 5, 0x90, // EMPTY_SET, MARK, 5, ADDITEMS
-        0x65, 0x2e, // APPENDS, STOP
+        0x80,
+        4,
+        0x95,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0, // PROTO 4, FRAME
+        0x5d,
+        0x94,
+        0x28, // EMPTY_LIST, MEMOIZE (memo 0), MARK
+        0x4e,
+        0x88,
+        0x89, // None, True, False
+        0x4a,
+        0xf9,
+        0xff,
+        0xff,
+        0xff,
+        0x4d,
+        0x2c,
+        0x01,
+        0x4b,
+        7, // BININT -7, BININT2 300, BININT1 7
+        0x8a,
+        0x02,
+        0x00,
+        0x80, // LONG1 -32768
+        0x8a,
+        0x09,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0x01, // LONG1 2^64 → bigint
+        0x47,
+        0x40,
+        0x09,
+        0x21,
+        0xfb,
+        0x54,
+        0x44,
+        0x2d,
+        0x18, // BINFLOAT pi, big-endian
+        0x8c,
+        2,
+        0xc3,
+        0xa9,
+        0x8d,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        'z', // SHORT_BINUNICODE 'é', BINUNICODE8 'z'
+        0x43,
+        2,
+        1,
+        2, // SHORT_BINBYTES
+        0x4b,
+        1,
+        0x4b,
+        2,
+        0x86,
+        0x68,
+        0, // TUPLE2 (1, 2), BINGET 0 (the list itself)
+        0x8f,
+        0x28,
+        0x4b,
+        5,
+        0x90, // EMPTY_SET, MARK, 5, ADDITEMS
+        0x65,
+        0x2e, // APPENDS, STOP
       ),
     ) as unknown[];
     expect(list.slice(0, 8)).toEqual([null, true, false, -7, 300, 7, -32768, 2n ** 64n]);

@@ -35,13 +35,27 @@ class Pickle {
     if (n >= 0 && n < 65536) return this.raw(0x4d, n & 0xff, n >> 8);
     return this.raw(0x4a, ...u32(n >>> 0));
   }
-  mark(): this { return this.raw(0x28); }
-  tuple(): this { return this.raw(0x74); }
-  emptyTuple(): this { return this.raw(0x29); }
-  emptyDict(): this { return this.raw(0x7d); }
-  setitem(): this { return this.raw(0x73); }
-  setitems(): this { return this.raw(0x75); }
-  reduce(): this { return this.raw(0x52); }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  emptyDict(): this {
+    return this.raw(0x7d);
+  }
+  setitem(): this {
+    return this.raw(0x73);
+  }
+  setitems(): this {
+    return this.raw(0x75);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
   stop(): Uint8Array {
     return new Uint8Array([...this.out, 0x2e]);
   }
@@ -57,7 +71,9 @@ class Pickle {
   tensor(t: TensorSpec): this {
     this.global('torch._utils', '_rebuild_tensor_v2').mark();
     this.mark().str('storage').global('torch', t.type).str(t.key).str('cpu').int(t.numel).tuple().raw(0x51);
-    this.int(t.offset ?? 0).ints(t.size).ints(t.stride ?? contiguousStride(t.size));
+    this.int(t.offset ?? 0)
+      .ints(t.size)
+      .ints(t.stride ?? contiguousStride(t.size));
     return this.raw(0x89).orderedDict().tuple().reduce();
   }
 }
@@ -156,7 +172,12 @@ describe('readTorchCheckpoint on hand-built zips', () => {
   it('finds data.pkl under any archive folder, reads deflated entries, unwraps {"model": sd}', () => {
     // {'epoch': 3, 'model': {'w': tensor}}
     const p = new Pickle().proto().emptyDict().str('epoch').int(3).setitem().str('model').emptyDict();
-    const pkl = p.str('w').tensor({ type: 'FloatStorage', key: '0', numel: 2, size: [2] }).setitem().setitem().stop();
+    const pkl = p
+      .str('w')
+      .tensor({ type: 'FloatStorage', key: '0', numel: 2, size: [2] })
+      .setitem()
+      .setitem()
+      .stop();
     for (const level of [0, 6] as const) {
       const sd = readCheckpoint(torchZip(pkl, { '0': f32Bytes([4, 5]) }, 'sam_vit_b_01ec64', level));
       expect(sd).toEqual(new Map([['w', { shape: [2], data: new Float32Array([4, 5]) }]]));
@@ -166,7 +187,11 @@ describe('readTorchCheckpoint on hand-built zips', () => {
   it('unwraps {"state_dict": sd} and nn.Parameter (_rebuild_parameter)', () => {
     const p = new Pickle().proto().emptyDict().str('state_dict').orderedDict().str('p');
     p.global('torch._utils', '_rebuild_parameter').mark();
-    p.tensor({ type: 'FloatStorage', key: '0', numel: 1, size: [1] }).raw(0x88).orderedDict().tuple().reduce();
+    p.tensor({ type: 'FloatStorage', key: '0', numel: 1, size: [1] })
+      .raw(0x88)
+      .orderedDict()
+      .tuple()
+      .reduce();
     const pkl = p.setitem().setitem().stop();
     const sd = readTorchCheckpoint(torchZip(pkl, { '0': f32Bytes([7]) }));
     expect(sd.get('p')).toEqual({ shape: [1], data: new Float32Array([7]) });

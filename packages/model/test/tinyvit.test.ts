@@ -48,7 +48,12 @@ describeFixtures('MobileSAM TinyViT encoder against the reference (mobile_sam_ra
   let session: ort.InferenceSession;
   beforeAll(async () => {
     sd = readTorchCheckpoint(readFixture(manifest().models.mobile_sam_random!.checkpoint));
-    const model = serializeModel(buildGraph((k) => sd.get(k), inferTinyVitConfig((k) => sd.get(k)))).model;
+    const model = serializeModel(
+      buildGraph(
+        (k) => sd.get(k),
+        inferTinyVitConfig((k) => sd.get(k)),
+      ),
+    ).model;
     session = await ort.InferenceSession.create(model);
   });
 
@@ -58,7 +63,10 @@ describeFixtures('MobileSAM TinyViT encoder against the reference (mobile_sam_ra
 
   for (const scene of ['scene_tiny', 'scene_portrait']) {
     it(`matches the reference embedding on ${scene}`, async () => {
-      const { data, info } = await sharp(fixturePath(`mobile_sam_random/${scene}/resized.png`)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(fixturePath(`mobile_sam_random/${scene}/resized.png`))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       expect(Math.max(info.width, info.height)).toBe(1024);
       const input = preprocess(new Uint8Array(data), info.width, info.height);
       const out = await session.run({ image: new ort.Tensor('float32', input, [1, 3, 1024, 1024]) });
@@ -75,7 +83,9 @@ describeFixtures('MobileSAM TinyViT encoder against the reference (mobile_sam_ra
         peak = Math.max(peak, Math.abs(ref.data[i]!));
       }
       const ratio = diff / peak;
-      console.log(`tinyvit ${scene}: max|diff| = ${diff.toExponential(3)}, max|ref| = ${peak.toFixed(3)}, ratio = ${ratio.toExponential(3)}`);
+      console.log(
+        `tinyvit ${scene}: max|diff| = ${diff.toExponential(3)}, max|ref| = ${peak.toFixed(3)}, ratio = ${ratio.toExponential(3)}`,
+      );
       expect(ratio).toBeLessThanOrEqual(1e-3);
     });
   }
@@ -87,8 +97,12 @@ describeFixtures('MobileSAM TinyViT encoder against the reference (mobile_sam_ra
     const bias = 'image_encoder.layers.2.blocks.3.attn.attention_biases';
     expect(corrupt(bias, [5, 197])).toThrow(GraphError);
     expect(corrupt(bias, [5, 197])).toThrow(/layers\.2\.blocks\.3\.attn\.attention_biases.*\[5, 197\].*\[5, 196\]/);
-    expect(corrupt('image_encoder.layers.1.blocks.0.attn.qkv.weight', [384, 127])).toThrow(/"image_encoder\.layers\.1\.blocks\.0\.attn\.qkv\.weight" has shape \[384, 127\]/);
-    expect(corrupt('image_encoder.layers.0.downsample.conv2.bn.running_var', [127])).toThrow(/"image_encoder\.layers\.0\.downsample\.conv2\.bn\.running_var" has shape \[127\]/);
+    expect(corrupt('image_encoder.layers.1.blocks.0.attn.qkv.weight', [384, 127])).toThrow(
+      /"image_encoder\.layers\.1\.blocks\.0\.attn\.qkv\.weight" has shape \[384, 127\]/,
+    );
+    expect(corrupt('image_encoder.layers.0.downsample.conv2.bn.running_var', [127])).toThrow(
+      /"image_encoder\.layers\.0\.downsample\.conv2\.bn\.running_var" has shape \[127\]/,
+    );
     expect(corrupt('image_encoder.neck.1.weight', [255])).toThrow(/"image_encoder\.neck\.1\.weight" has shape \[255\]/);
   });
 });

@@ -40,7 +40,10 @@ describeFixtures('SAM ViT graphs against the reference (sam_vit_mini)', () => {
   it('encoder matches the reference embedding', async () => {
     const cfg = inferSamConfig(sd);
     const session = await ort.InferenceSession.create(serializeModel(buildEncoderGraph((k) => sd.get(k), cfg)).model);
-    const { data, info } = await sharp(fixturePath('sam_vit_mini/scene_landscape/resized.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(fixturePath('sam_vit_mini/scene_landscape/resized.png'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const input = preprocessImage(new Uint8Array(data), info.width, info.height);
     const out = await session.run({ image: new ort.Tensor('float32', input, [1, 3, 1024, 1024]) });
     const ref = parseNpy(readFixture('sam_vit_mini/scene_landscape/embedding.npy'));
@@ -78,7 +81,9 @@ describeFixtures('SAM ViT graphs against the reference (sam_vit_mini)', () => {
         const refMasks = readFixtureJson<Rle[]>(c.expected.masks);
         const masks = out.masks!.data as Float32Array;
         const ious = refMasks.map((r, i) => maskIou(logitsToMask(masks.subarray(i * h * w, (i + 1) * h * w)), rleToMask(r)));
-        console.log(`${model} ${c.id}: low-res ${lowRatio.toExponential(2)}, iou diff ${iouDiff.toExponential(2)}, mask IoU min ${Math.min(...ious).toFixed(5)}`);
+        console.log(
+          `${model} ${c.id}: low-res ${lowRatio.toExponential(2)}, iou diff ${iouDiff.toExponential(2)}, mask IoU min ${Math.min(...ious).toFixed(5)}`,
+        );
         expect(lowRatio).toBeLessThanOrEqual(2e-3);
         expect(iouDiff).toBeLessThanOrEqual(1e-3);
         for (const iou of ious) expect(iou).toBeGreaterThanOrEqual(0.995);

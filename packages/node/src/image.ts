@@ -17,7 +17,9 @@ function isRgb(x: ImageSource): x is RgbImage {
 export async function loadImage(src: ImageSource): Promise<RgbImage> {
   if (isRgb(src)) {
     if (src.data.length !== src.width * src.height * 3) {
-      throw new ImageError(`raw RGB image: expected ${src.width}×${src.height}×3 = ${src.width * src.height * 3} bytes, got ${src.data.length}`);
+      throw new ImageError(
+        `raw RGB image: expected ${src.width}×${src.height}×3 = ${src.width * src.height * 3} bytes, got ${src.data.length}`,
+      );
     }
     return src;
   }

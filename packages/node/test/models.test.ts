@@ -84,7 +84,10 @@ const writePart = (bytes: Buffer, file = 'test.bin') => {
   writeFileSync(`${dest(file)}.part`, bytes);
 };
 async function rejection(p: Promise<unknown>): Promise<ModelError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ModelError);
   return err as ModelError;
 }

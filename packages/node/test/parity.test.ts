@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { maskIou, parseNpy, rleToMask, type Prediction, type PromptInput, type Rle } from '@tsam/core';
 import { loadImage, loadSam, type LoadedSam } from '../src/index.js';
-import { describeFixtures, fixturePath, hasFixtures, manifest, readFixture, readFixtureJson, type PromptCase } from '../../../testing/fixtures.js';
+import {
+  describeFixtures,
+  fixturePath,
+  hasFixtures,
+  manifest,
+  readFixture,
+  readFixtureJson,
+  type PromptCase,
+} from '../../../testing/fixtures.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'tsam-parity-'));
 
@@ -76,7 +84,13 @@ for (const model of models) {
       sam = await loadSam({ checkpoint: fixturePath(manifest().models[model]!.checkpoint), cacheDir });
     });
 
-    const images = [...new Set(manifest().cases.filter((c) => c.model === model && !c.onnx_contract).map((c) => c.image))];
+    const images = [
+      ...new Set(
+        manifest()
+          .cases.filter((c) => c.model === model && !c.onnx_contract)
+          .map((c) => c.image),
+      ),
+    ];
     for (const image of images) {
       it(`${image}: embedding, decode from the reference embedding, and end to end`, async () => {
         const rgb = await loadImage(fixturePath(manifest().images[image]!.file));
@@ -93,7 +107,9 @@ for (const model of models) {
           const e2e = await sam.predictor.predict(promptOf(c, src && bestLowRes(src.lowResLogits, src.iouPredictions)));
           own.set(c.id, e2e);
           const m = compare(c, e2e);
-          summary.push(`${model}/${image}/${c.id} e2e: logits ${m.logits.toExponential(2)} iou ${m.iou.toExponential(2)} maskIoU ${m.maskIou.toFixed(4)}`);
+          summary.push(
+            `${model}/${image}/${c.id} e2e: logits ${m.logits.toExponential(2)} iou ${m.iou.toExponential(2)} maskIoU ${m.maskIou.toFixed(4)}`,
+          );
           expect(m.logits).toBeLessThanOrEqual(1e-2);
           expect(m.maskIou).toBeGreaterThanOrEqual(0.99);
         }
@@ -106,7 +122,9 @@ for (const model of models) {
             maskInput = bestLowRes(parseNpy(readFixture(from.expected.low_res_logits)).data, from.expected.iou_predictions);
           }
           const m = compare(c, await sam.predictor.predict(promptOf(c, maskInput)));
-          summary.push(`${model}/${image}/${c.id} ref-embedding: logits ${m.logits.toExponential(2)} iou ${m.iou.toExponential(2)} maskIoU ${m.maskIou.toFixed(4)}`);
+          summary.push(
+            `${model}/${image}/${c.id} ref-embedding: logits ${m.logits.toExponential(2)} iou ${m.iou.toExponential(2)} maskIoU ${m.maskIou.toFixed(4)}`,
+          );
           expect(m.logits).toBeLessThanOrEqual(2e-3);
           expect(m.iou).toBeLessThanOrEqual(1e-3);
           expect(m.maskIou).toBeGreaterThanOrEqual(0.995);

@@ -41,7 +41,9 @@ export function modelsCommand(): Command {
       const known = listModels();
       for (const m of known) {
         const size = m.bytes ? formatBytes(m.bytes) : '?';
-        process.stdout.write(`${m.isDefault ? '*' : ' '} ${m.name.padEnd(12)} ${size.padStart(10)}  ${m.cached ? `downloaded: ${m.path}` : 'not downloaded'}\n`);
+        process.stdout.write(
+          `${m.isDefault ? '*' : ' '} ${m.name.padEnd(12)} ${size.padStart(10)}  ${m.cached ? `downloaded: ${m.path}` : 'not downloaded'}\n`,
+        );
       }
       // Checkpoints pulled by URL: usable as --checkpoint PATH.
       for (const f of otherDownloads(new Set(known.map((m) => m.file)))) {

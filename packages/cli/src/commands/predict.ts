@@ -67,6 +67,8 @@ export function predictCommand(): Command {
     writeFileSync(join(opts.out, 'result.json'), `${JSON.stringify({ iou_predictions: pred.iouPredictions, masks })}\n`);
     writeFileSync(join(opts.out, 'low_res_logits.npy'), writeNpy(pred.lowResLogits, [pred.masks.length, 256, 256]));
     if (opts.saveEmbedding) writeFileSync(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
-    process.stderr.write(`${pred.masks.length} mask(s), IoU predictions ${pred.iouPredictions.map((v) => v.toFixed(3)).join(', ')} → ${opts.out}\n`);
+    process.stderr.write(
+      `${pred.masks.length} mask(s), IoU predictions ${pred.iouPredictions.map((v) => v.toFixed(3)).join(', ')} → ${opts.out}\n`,
+    );
   });
 }

@@ -108,14 +108,7 @@ function horizontalPass(
 }
 
 /** Vertical pass of `src` (`w` wide, rows offset so that kernel row `r` is `src` row `r - row0`). */
-function verticalPass(
-  src: Uint8Array,
-  w: number,
-  channels: number,
-  row0: number,
-  outH: number,
-  kern: AxisKernel,
-): Uint8Array {
+function verticalPass(src: Uint8Array, w: number, channels: number, row0: number, outH: number, kern: AxisKernel): Uint8Array {
   const stride = w * channels;
   const out = new Uint8Array(outH * stride);
   const { ksize, start, count, weights } = kern;
@@ -139,15 +132,14 @@ function verticalPass(
  * exactly like Pillow's BILINEAR resize. Channels are filtered independently (no alpha
  * premultiplication, unlike Pillow's RGBA path).
  */
-export function resizeU8(
-  src: Uint8Array,
-  w: number,
-  h: number,
-  channels: number,
-  outW: number,
-  outH: number,
-): Uint8Array {
-  for (const [name, v] of [['w', w], ['h', h], ['channels', channels], ['outW', outW], ['outH', outH]] as const) {
+export function resizeU8(src: Uint8Array, w: number, h: number, channels: number, outW: number, outH: number): Uint8Array {
+  for (const [name, v] of [
+    ['w', w],
+    ['h', h],
+    ['channels', channels],
+    ['outW', outW],
+    ['outH', outH],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`resize: ${name} must be a positive integer, got ${v}`);
   }
   if (src.length !== w * h * channels) {

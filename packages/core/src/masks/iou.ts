@@ -4,10 +4,7 @@
  */
 
 /** Intersection and union pixel counts of two same-length binary masks. */
-export function maskIntersectionUnion(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-): { intersection: number; union: number } {
+export function maskIntersectionUnion(a: ArrayLike<number>, b: ArrayLike<number>): { intersection: number; union: number } {
   if (a.length !== b.length) throw new RangeError(`maskIou: masks differ in size (${a.length} vs ${b.length} pixels)`);
   let intersection = 0;
   let union = 0;

@@ -4,4 +4,10 @@ export { PickleCallable, unpickle, type UnpickleOptions } from './pickle.js';
 export { readTorchCheckpoint } from './torch.js';
 export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './safetensors.js';
 export { readCheckpoint, sniffCheckpointFormat, type CheckpointFormat } from './read.js';
-export { floatToBFloat16Bits, floatToHalfBits, writeTorchCheckpoint, type TorchStoredDType, type TorchWriteOptions } from './torch-writer.js';
+export {
+  floatToBFloat16Bits,
+  floatToHalfBits,
+  writeTorchCheckpoint,
+  type TorchStoredDType,
+  type TorchWriteOptions,
+} from './torch-writer.js';

@@ -41,9 +41,7 @@ export function readCheckpoint(bytes: Uint8Array): StateDict {
         throw new CheckpointError('this is a Git LFS pointer, not a checkpoint: fetch the file with `git lfs pull`');
       }
       if (bytes.length === 0) throw new CheckpointError('checkpoint file is empty');
-      throw new CheckpointError(
-        'unrecognised checkpoint format: expected a PyTorch zip checkpoint (torch.save) or safetensors',
-      );
+      throw new CheckpointError('unrecognised checkpoint format: expected a PyTorch zip checkpoint (torch.save) or safetensors');
     }
   }
 }

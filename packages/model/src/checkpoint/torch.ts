@@ -76,8 +76,7 @@ export function readTorchCheckpoint(bytes: Uint8Array): StateDict {
   const prefix = pkls[0]!.slice(0, -'data.pkl'.length);
   if (entries.has(`${prefix}constants.pkl`)) {
     throw new CheckpointError(
-      'this is a TorchScript archive (torch.jit.save), not a state dict: save one with ' +
-        '`torch.save(model.state_dict(), path)`',
+      'this is a TorchScript archive (torch.jit.save), not a state dict: save one with ' + '`torch.save(model.state_dict(), path)`',
     );
   }
   const entry = (name: string): ZipEntry | undefined => entries.get(prefix + name);

@@ -49,9 +49,7 @@ export function expectShape(sd: StateDict, key: string, shape: readonly number[]
   const t = requireTensor(sd, key);
   const same = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
   if (!same) {
-    throw new CheckpointError(
-      `checkpoint tensor "${key}" has shape ${formatShape(t.shape)}, expected ${formatShape(shape)}`,
-    );
+    throw new CheckpointError(`checkpoint tensor "${key}" has shape ${formatShape(t.shape)}, expected ${formatShape(shape)}`);
   }
   return t;
 }

@@ -81,7 +81,9 @@ function resolveTarget(nameOrUrl: string, opts: RegistryOptions): Target {
   }
   const entry = findModel(nameOrUrl, opts);
   if (!entry) {
-    const names = modelRegistry(opts).map((e) => e.name).join(', ');
+    const names = modelRegistry(opts)
+      .map((e) => e.name)
+      .join(', ');
     throw new ModelError('UNKNOWN_MODEL', `Unknown model "${nameOrUrl}". Known models: ${names} (or pass an https:// URL).`);
   }
   return { entry, url: entry.url, file: entry.file, sha256: entry.sha256, bytes: entry.bytes };
@@ -129,7 +131,8 @@ export async function pullModel(nameOrUrl: string, opts: PullOptions = {}): Prom
       return await downloadOnce(t, dest, expected, opts, base);
     } catch (err) {
       if (err instanceof Restart && attempt < 2) continue;
-      if (err instanceof Restart) throw new ModelError('HTTP_ERROR', `Server kept sending inconsistent ranges for ${t.url}`, { url: t.url });
+      if (err instanceof Restart)
+        throw new ModelError('HTTP_ERROR', `Server kept sending inconsistent ranges for ${t.url}`, { url: t.url });
       throw err;
     }
   }

@@ -105,9 +105,7 @@ export function modelRegistry(opts: RegistryOptions = {}): ModelEntry[] {
 /** Finds an entry by name, alias or file name; undefined when unknown. */
 export function findModel(name: string, opts: RegistryOptions = {}): ModelEntry | undefined {
   const key = norm(name);
-  return modelRegistry(opts).find(
-    (e) => norm(e.name) === key || norm(e.file) === key || (e.aliases ?? []).some((a) => norm(a) === key),
-  );
+  return modelRegistry(opts).find((e) => norm(e.name) === key || norm(e.file) === key || (e.aliases ?? []).some((a) => norm(a) === key));
 }
 
 /** Whether the argument should be treated as a download URL rather than a model name. */

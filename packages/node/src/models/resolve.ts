@@ -74,6 +74,8 @@ export function resolveCheckpoint(nameOrPath?: string, opts: ModelOptions = {}):
   if (/[/\\]/.test(arg) || /\.(pth?|onnx|bin|safetensors)$/i.test(arg)) {
     throw new ModelError('CHECKPOINT_NOT_FOUND', `Checkpoint file not found: ${resolve(arg)}`);
   }
-  const names = modelRegistry(opts).map((e) => e.name).join(', ');
+  const names = modelRegistry(opts)
+    .map((e) => e.name)
+    .join(', ');
   throw new ModelError('UNKNOWN_MODEL', `Unknown model "${arg}" and no such file. Known models: ${names}.`);
 }
