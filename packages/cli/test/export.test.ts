@@ -67,7 +67,7 @@ describeFixtures(`tsam embed / export / predict --model-dir (${MODEL})`, () => {
     ).toEqual(['decoder.onnx', 'decoder_batched.onnx', 'decoder_lowres.onnx', 'encoder.onnx', 'model.json']);
     const m = JSON.parse(readFileSync(join(exported, 'model.json'), 'utf8')) as Record<string, unknown>;
     expect(m).toMatchObject({
-      format: 'tsam-onnx/2',
+      format: 'tsam-onnx/3',
       family: 'sam_vit',
       modelSize: 1024,
       files: {

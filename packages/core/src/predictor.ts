@@ -1,12 +1,26 @@
 /**
  * SamPredictor: set an image once (one encoder run, cached), then prompt many times (one decoder
  * run each). Images are RGB HWC bytes in original pixels; prompts are in image pixels.
+ *
+ * The decoder's low-res logits are upscaled here, and only for the masks that are returned (1 or
+ * 3 of the 4), with torch's bilinear `postprocess_masks` arithmetic (MaskUpscaler); binary masks
+ * are thresholded while upscaling so most full-size logits are never computed
+ * (BinaryMaskUpscaler, bit-identical to thresholding MaskUpscaler's logits). With a
+ * `lowResDecoder` (decoder_lowres.onnx: the official decoder without `orig_im_size` and the
+ * full-size `masks` output) the runtime does not compute the 4 full-size masks either.
  */
-import { requireOutput, type SamSessions, type TensorLike } from './backend.js';
+import { requireOutput, type SamSessions, type SessionLike, type TensorLike } from './backend.js';
+import { BinaryMaskUpscaler } from './binary-upscale.js';
 import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from './coords.js';
 import { applyImage, preprocessImage } from './image/preprocess.js';
-import { logitsToMask } from './masks/rle.js';
+import { MaskUpscaler } from './masks/postprocess.js';
 import { buildDecoderPrompt, validatePrompt, type PromptInput } from './prompts.js';
+
+/** The predictor's graphs: SamSessions, plus the low-res-only decoder when there is one. */
+export interface PredictorSessions extends SamSessions {
+  /** The official decoder's inputs without `orig_im_size` → `iou_predictions`, `low_res_masks`. */
+  lowResDecoder?: SessionLike;
+}
 
 /** An RGB image: `data` is `height × width × 3` bytes, row-major. */
 export interface RgbImage {
@@ -57,7 +71,9 @@ export class SamPredictor {
   private readonly cache = new Map<string, ImageEmbedding>();
   readonly modelSize: number;
 
-  constructor(private readonly sessions: SamSessions) {
+  private upscalers: { key: string; binary?: BinaryMaskUpscaler; logits?: MaskUpscaler } = { key: '' };
+
+  constructor(private readonly sessions: PredictorSessions) {
     this.modelSize = sessions.modelSize ?? MODEL_INPUT_SIZE;
   }
 
@@ -104,21 +120,32 @@ export class SamPredictor {
     if (!emb) throw new Error('predict: call setImage (or setEmbedding) first');
     const { width, height } = emb;
     const v = validatePrompt(prompt, width, height);
-    const feeds = buildDecoderPrompt(v, width, height, { longSide: this.modelSize });
-    const out = await this.sessions.decoder.run({ image_embeddings: { data: emb.data, dims: emb.dims }, ...feeds });
-    const masks = requireOutput(out, 'masks');
+    const { orig_im_size, ...feeds } = buildDecoderPrompt(v, width, height, { longSide: this.modelSize });
+    const image = { image_embeddings: { data: emb.data, dims: emb.dims } };
+    const out = this.sessions.lowResDecoder
+      ? await this.sessions.lowResDecoder.run({ ...image, ...feeds })
+      : await this.sessions.decoder.run({ ...image, ...feeds, orig_im_size }, ['iou_predictions', 'low_res_masks']);
     const iou = requireOutput(out, 'iou_predictions');
     const low = requireOutput(out, 'low_res_masks');
     const channels = v.multimaskOutput ? [1, 2, 3] : [0];
-    const plane = width * height;
     const lowPlane = LOW_RES_SIZE * LOW_RES_SIZE;
     const lowResLogits = new Float32Array(channels.length * lowPlane);
+    const up = this.upscaler(height, width);
     const picked = channels.map((c, i) => {
-      lowResLogits.set(low.data.subarray(c * lowPlane, (c + 1) * lowPlane), i * lowPlane);
-      const logits = masks.data.subarray(c * plane, (c + 1) * plane);
-      return v.returnLogits ? logits.slice() : logitsToMask(logits);
+      const plane = low.data.subarray(c * lowPlane, (c + 1) * lowPlane);
+      lowResLogits.set(plane, i * lowPlane);
+      return v.returnLogits
+        ? (up.logits ??= new MaskUpscaler([height, width], this.modelSize)).run(plane)
+        : (up.binary ??= new BinaryMaskUpscaler([height, width], this.modelSize)).run(plane);
     });
     return { masks: picked, iouPredictions: channels.map((c) => iou.data[c] ?? NaN), lowResLogits, width, height };
+  }
+
+  /** Upscalers for the current image size (their tap tables and buffers are reused across prompts). */
+  private upscaler(height: number, width: number): { binary?: BinaryMaskUpscaler; logits?: MaskUpscaler } {
+    const key = `${height}x${width}`;
+    if (this.upscalers.key !== key) this.upscalers = { key };
+    return this.upscalers;
   }
 }
 

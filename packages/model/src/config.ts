@@ -32,7 +32,8 @@ export function countIndexed(sd: StateDict, prefix: string): number {
 
 export function detectFamily(sd: StateDict): SamFamily {
   // TinyViT stores stages as `layers.{i}`, SAM's ViT as `blocks.{i}`.
-  if (sd.has('image_encoder.patch_embed.seq.0.c.weight') || [...sd.keys()].some((k) => k.startsWith('image_encoder.layers.'))) return 'mobile_sam';
+  if (sd.has('image_encoder.patch_embed.seq.0.c.weight') || [...sd.keys()].some((k) => k.startsWith('image_encoder.layers.')))
+    return 'mobile_sam';
   if (sd.has('image_encoder.patch_embed.proj.weight')) return 'sam_vit';
   throw new CheckpointError('not a SAM checkpoint: no image_encoder.patch_embed weights (expected SAM ViT or MobileSAM key names)');
 }
@@ -77,7 +78,8 @@ export function inferDecoderConfig(sd: StateDict): MaskDecoderConfig {
 
 export function inferSamConfig(sd: StateDict): SamConfig {
   const family = detectFamily(sd);
-  const encoder: EncoderConfig = family === 'sam_vit' ? { family, ...inferVitConfig(sd) } : { family, ...inferTinyVitConfig((k) => sd.get(k)) };
+  const encoder: EncoderConfig =
+    family === 'sam_vit' ? { family, ...inferVitConfig(sd) } : { family, ...inferTinyVitConfig((k) => sd.get(k)) };
   const promptEmbedDim = requireTensor(sd, 'prompt_encoder.no_mask_embed.weight').shape[1] as number; // [1, 256]
   const imgSize = encoder.imgSize;
   return { family, imgSize, promptEmbedDim, imageEmbeddingSize: imgSize / 16, encoder, decoder: inferDecoderConfig(sd) };

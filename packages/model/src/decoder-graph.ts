@@ -4,6 +4,7 @@
  *   image_embeddings [1,256,64,64], point_coords [1,N,2] (1024 space), point_labels [1,N],
  *   mask_input [1,1,256,256], has_mask_input [1], orig_im_size [2] (h, w)
  *   → masks [1,4,H,W] logits at original size, iou_predictions [1,4], low_res_masks [1,4,256,256].
+ * The low-res variant (decoder_lowres.onnx) is the same without `orig_im_size` and `masks`.
  * The batched variant takes B prompts of N points each against one embedding (no mask input)
  * and returns only iou_predictions [B,4] and low_res_masks [B,4,256,256]: the automatic mask
  * generator filters by IoU first and upscales survivors itself (ONNX Runtime would otherwise
@@ -17,10 +18,21 @@ import type { SamConfig } from './config.js';
 export interface DecoderGraphOptions {
   /** Symbolic prompt batch "B" instead of 1, and no mask prompt. */
   batched?: boolean;
+  /**
+   * The official inputs without `orig_im_size`, and only `iou_predictions` and `low_res_masks` out
+   * (decoder_lowres.onnx): the predictor upscales just the masks it returns, so the runtime need
+   * not compute all four at full size (ONNX Runtime runs every node even for unfetched outputs).
+   */
+  lowResOnly?: boolean;
+  /**
+   * Build the mask decoder op for op like the reference instead of the reassociated graph (see
+   * two-way-transformer.ts and mask-decoder.ts); same results to float rounding, about 2× slower.
+   */
+  referenceOrder?: boolean;
 }
 
 export function buildDecoderGraph(params: ParamSource, cfg: SamConfig, opts: DecoderGraphOptions = {}): Graph {
-  const g = new Graph(opts.batched ? 'sam_decoder_batched' : 'sam_decoder');
+  const g = new Graph(opts.batched ? 'sam_decoder_batched' : opts.lowResOnly ? 'sam_decoder_lowres' : 'sam_decoder');
   const w = new Weights(g, params);
   const e = cfg.promptEmbedDim;
   const s = cfg.imageEmbeddingSize;
@@ -38,8 +50,8 @@ export function buildDecoderGraph(params: ParamSource, cfg: SamConfig, opts: Dec
   const sparse = embedPoints(w, coords, labels, cfg.imgSize);
   const pe = imagePositionalEncoding(w.raw('prompt_encoder.pe_layer.positional_encoding_gaussian_matrix', [2, e / 2]), s, s);
   const imagePe = w.derived('prompt_encoder.image_pe', pe.data, pe.shape);
-  const { lowRes, iou } = buildMaskDecoder(w, image, imagePe, sparse, dense, cfg.decoder);
-  if (!opts.batched) {
+  const { lowRes, iou } = buildMaskDecoder(w, image, imagePe, sparse, dense, cfg.decoder, { restructured: !opts.referenceOrder });
+  if (!opts.batched && !opts.lowResOnly) {
     const origSize = g.input('orig_im_size', 'float32', [2]);
     const masks = g.scope('postprocess', () => postprocessMasks(g, lowRes, origSize, cfg.imgSize));
     g.output(masks, 'masks', [batch, cfg.decoder.numMaskTokens, 'height', 'width']);

@@ -6,14 +6,17 @@
 import { Graph, Weights, type ParamSource } from '@tsam/onnx';
 import type { SamConfig } from './config.js';
 import { buildTinyVitEncoder } from './image-encoder-tinyvit.js';
-import { buildVitEncoder } from './image-encoder-vit.js';
+import { buildVitEncoder, type VitBuildOptions } from './image-encoder-vit.js';
 
-export function buildEncoderGraph(params: ParamSource, cfg: SamConfig): Graph {
+/** Build options of the encoder graph (speed/memory trade-offs; the results do not change). */
+export type EncoderGraphOptions = VitBuildOptions;
+
+export function buildEncoderGraph(params: ParamSource, cfg: SamConfig, opts: EncoderGraphOptions = {}): Graph {
   const g = new Graph('sam_encoder');
   const w = new Weights(g, params);
   const x = g.input('image', 'float32', [1, 3, cfg.imgSize, cfg.imgSize]);
   const enc = cfg.encoder;
-  const y = enc.family === 'sam_vit' ? buildVitEncoder(w, x, enc) : buildTinyVitEncoder(w, x, enc);
+  const y = enc.family === 'sam_vit' ? buildVitEncoder(w, x, enc, opts) : buildTinyVitEncoder(w, x, enc);
   g.output(y, 'image_embeddings');
   return g;
 }

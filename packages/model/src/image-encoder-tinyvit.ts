@@ -85,7 +85,8 @@ export function inferTinyVitConfig(lookup: ShapeLookup, prefix = 'image_encoder'
     return t.shape;
   };
   const has = (key: string) => lookup(`${prefix}.${key}`) !== undefined;
-  const blockExists = (i: number, j: number) => has(`layers.${i}.blocks.${j}.conv1.c.weight`) || has(`layers.${i}.blocks.${j}.attn.qkv.weight`);
+  const blockExists = (i: number, j: number) =>
+    has(`layers.${i}.blocks.${j}.conv1.c.weight`) || has(`layers.${i}.blocks.${j}.attn.qkv.weight`);
   const dim = (s: readonly number[], i: number, key: string): number => {
     const d = s[i];
     if (d === undefined) throw new TinyVitConfigError(`TinyViT: "${prefix}.${key}" has shape [${s.join(', ')}], no dim ${i}`);
@@ -144,10 +145,12 @@ export function inferTinyVitConfig(lookup: ShapeLookup, prefix = 'image_encoder'
   for (let i = 0; i < stages - 1; i++) {
     const k = `layers.${i}.downsample.conv1.c.weight`;
     const out = dim(shape(k), 0, k);
-    if (out !== cfg.embedDims[i + 1]) throw new TinyVitConfigError(`TinyViT: "${prefix}.${k}" outputs ${out} channels, stage ${i + 1} has ${cfg.embedDims[i + 1]}`);
+    if (out !== cfg.embedDims[i + 1])
+      throw new TinyVitConfigError(`TinyViT: "${prefix}.${k}" outputs ${out} channels, stage ${i + 1} has ${cfg.embedDims[i + 1]}`);
     cfg.mergeStrides.push(out === 320 || out === 448 || out === 576 ? 1 : 2);
   }
-  if (has(`layers.${stages - 1}.downsample.conv1.c.weight`)) throw new TinyVitConfigError(`TinyViT: the last stage has a downsample, the reference has none`);
+  if (has(`layers.${stages - 1}.downsample.conv1.c.weight`))
+    throw new TinyVitConfigError(`TinyViT: the last stage has a downsample, the reference has none`);
   cfg.imgSize = FINAL_GRID * 4 * cfg.mergeStrides.reduce((a, s) => a * s, 1);
   cfg.outChans = dim(shape('neck.0.weight'), 0, 'neck.0.weight');
   return cfg;

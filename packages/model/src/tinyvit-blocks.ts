@@ -26,7 +26,8 @@ export function conv2dBn(w: Weights, x: SymTensor, prefix: string, opts: nn.Conv
 function kernelOf(w: Weights, prefix: string): number {
   const shape = w.raw(`${prefix}.c.weight`).shape;
   const k = shape[2];
-  if (shape.length !== 4 || k === undefined || shape[3] !== k) w.g.fail(`"${prefix}.c.weight" is not a square conv kernel: [${shape.join(', ')}]`);
+  if (shape.length !== 4 || k === undefined || shape[3] !== k)
+    w.g.fail(`"${prefix}.c.weight" is not a square conv kernel: [${shape.join(', ')}]`);
   return k;
 }
 
@@ -57,7 +58,12 @@ export function patchEmbed(w: Weights, x: SymTensor, prefix: string): SymTensor 
   const k0 = kernelOf(w, `${prefix}.seq.0`);
   const k2 = kernelOf(w, `${prefix}.seq.2`);
   const h = conv2dBn(w, x, `${prefix}.seq.0`, { stride: 2, padding: Math.floor(k0 / 2) });
-  return conv2dBn(w, g.scope(`${prefix}.seq.1`, () => nn.gelu(g, h)), `${prefix}.seq.2`, { stride: 2, padding: Math.floor(k2 / 2) });
+  return conv2dBn(
+    w,
+    g.scope(`${prefix}.seq.1`, () => nn.gelu(g, h)),
+    `${prefix}.seq.2`,
+    { stride: 2, padding: Math.floor(k2 / 2) },
+  );
 }
 
 /**
@@ -75,7 +81,10 @@ export function mbConv(w: Weights, x: SymTensor, prefix: string): SymTensor {
   let h = act(conv2dBn(w, x, `${prefix}.conv1`), 'act1');
   h = act(conv2dBn(w, h, `${prefix}.conv2`, { padding: Math.floor(k / 2), groups: hidden }), 'act2');
   h = conv2dBn(w, h, `${prefix}.conv3`);
-  return act(g.scope(prefix, () => ops.add(g, h, x)), 'act3');
+  return act(
+    g.scope(prefix, () => ops.add(g, h, x)),
+    'act3',
+  );
 }
 
 /**
@@ -129,63 +138,110 @@ function attentionBias(w: Weights, prefix: string, heads: number, ws: number): S
   return w.derived(`${key}.gathered`, out, [heads, n, n]);
 }
 
-/**
- * LeViT-style Attention on windows: `[Bw, N, C]` -> `[Bw, N, C]`, N = ws².
- * norm (LayerNorm) -> qkv Linear C->3C viewed as `[Bw, N, heads, kd | kd | d]` (q, k, v interleaved
- * per head; here kd = d = C/heads) -> softmax(q kᵀ · kd^-0.5 + bias) v -> proj Linear C->C.
- */
-export function windowAttention(w: Weights, x: SymTensor, prefix: string, heads: number, ws: number): SymTensor {
-  const g = w.g;
-  const dim = x.shape[2] as number;
-  const n = ws * ws;
+/** Head split of the reference's qkv Linear: per head [q (kd) | k (kd) | v (d)]. */
+function qkvSplit(w: Weights, prefix: string, dim: number, heads: number): { kd: number; d: number; dh: number } {
   const qkvOut = w.raw(`${prefix}.qkv.weight`, [-1, dim]).shape[0] as number;
   const dh = w.raw(`${prefix}.proj.weight`, [dim, -1]).shape[1] as number; // heads * d
   const d = dh / heads;
   const kd = (qkvOut - dh) / (2 * heads);
-  if (!Number.isInteger(d) || !Number.isInteger(kd)) g.fail(`${prefix}: qkv [${qkvOut}] / proj [${dim}, ${dh}] do not split over ${heads} heads`);
-  const bias = attentionBias(w, prefix, heads, ws);
-  const qkv = nn.linear(w, nn.layerNorm(w, x, `${prefix}.norm`, TINYVIT_LN_EPS), `${prefix}.qkv`);
-  const merged = g.scope(prefix, () => {
-    // [Bw, N, 3C] -> [Bw, N, heads, 2kd + d] -> [Bw, heads, N, 2kd + d]
-    const per = ops.transpose(g, ops.reshape(g, qkv, [0, n, heads, 2 * kd + d]), [0, 2, 1, 3]);
-    const q = ops.slice(g, per, [0], [kd], [3]);
-    const kT = ops.transpose(g, ops.slice(g, per, [kd], [2 * kd], [3]), [0, 1, 3, 2]);
-    const v = ops.slice(g, per, [2 * kd], [2 * kd + d], [3]);
-    const logits = ops.add(g, ops.mul(g, ops.matmul(g, q, kT), kd ** -0.5), bias);
-    const o = ops.matmul(g, ops.softmax(g, logits, -1), v); // [Bw, heads, N, d]
-    return ops.reshape(g, ops.transpose(g, o, [0, 2, 1, 3]), [0, n, dh]);
-  });
-  return nn.linear(w, merged, `${prefix}.proj`);
+  if (!Number.isInteger(d) || !Number.isInteger(kd))
+    w.g.fail(`${prefix}: qkv [${qkvOut}] / proj [${dim}, ${dh}] do not split over ${heads} heads`);
+  return { kd, d, dh };
 }
 
 /**
- * Attention over non-overlapping ws×ws windows of tokens `[B, H*W, C]` -> `[B, H*W, C]`.
- * The `[B, H, W, C]` map is zero-padded bottom/right to a multiple of ws (padded tokens take part in
- * attention as in the reference, which does not mask them), split into windows, and cropped back.
+ * The reference's qkv Linear split into its q, k and v parts (three Linears whose weight rows are
+ * gathered at build time, so no run-time slicing): each output is [..., heads · width] with the
+ * heads in order. part 0 = q (kd per head), 1 = k (kd), 2 = v (d).
+ */
+function qkvPart(w: Weights, x: SymTensor, prefix: string, heads: number, kd: number, d: number, part: 0 | 1 | 2): SymTensor {
+  const g = w.g;
+  const key = `${prefix}.qkv`;
+  const weight = w.raw(`${key}.weight`);
+  const bias = w.raw(`${key}.bias`);
+  const inDim = weight.shape[1] as number;
+  const per = 2 * kd + d;
+  const off = part === 0 ? 0 : part === 1 ? kd : 2 * kd;
+  const width = part === 2 ? d : kd;
+  const wt = new Float32Array(inDim * heads * width); // transposed: [in, heads·width]
+  const b = new Float32Array(heads * width);
+  for (let h = 0; h < heads; h++) {
+    for (let j = 0; j < width; j++) {
+      const row = h * per + off + j;
+      const col = h * width + j;
+      b[col] = bias.data[row] as number;
+      for (let i = 0; i < inDim; i++) wt[i * heads * width + col] = weight.data[row * inDim + i] as number;
+    }
+  }
+  const name = ['q', 'k', 'v'][part] as string;
+  return g.scope(key, () =>
+    ops.add(
+      g,
+      ops.matmul(g, x, w.derived(`${key}.weight_t_${name}`, wt, [inDim, heads * width])),
+      w.derived(`${key}.bias_${name}`, b, [heads * width]),
+    ),
+  );
+}
+
+/**
+ * LeViT-style Attention over ws×ws windows of tokens `[B, H*W, C]` -> `[B, H*W, C]`:
+ * norm (LayerNorm) -> qkv Linear C->3C viewed as `[.., heads, kd | kd | d]` -> per window
+ * softmax(q kᵀ · kd^-0.5 + bias) v -> proj Linear.
+ *
+ * The reference zero-pads the `[B, H, W, C]` map bottom/right to a multiple of ws, and the padded
+ * tokens take part in attention (it does not mask them). A zero token's norm + qkv is the constant
+ * qkv(LayerNorm(0)) = qkv(norm.bias), so here norm and qkv run on the real tokens only and the
+ * padded positions get that constant; proj runs after the crop (it is per token). Attention itself
+ * is one com.microsoft MultiHeadAttention per stage with the gathered bias (same arithmetic as
+ * MatMul, Mul, Add, Softmax, MatMul, without the head transposes and slices).
  */
 export function windowedAttention(w: Weights, x: SymTensor, prefix: string, h: number, wd: number, heads: number, ws: number): SymTensor {
   const g = w.g;
   const c = x.shape[2] as number;
-  if (h === ws && wd === ws) return windowAttention(w, x, prefix, heads, ws);
+  const { kd, d, dh } = qkvSplit(w, prefix, c, heads);
+  const bias = attentionBias(w, prefix, heads, ws);
   const padB = (ws - (h % ws)) % ws;
   const padR = (ws - (wd % ws)) % ws;
   const ph = h + padB;
   const pw = wd + padR;
   const nh = ph / ws;
   const nw = pw / ws;
-  const win = g.scope(`${prefix}.partition`, () => {
-    let m = ops.reshape(g, x, [0, h, wd, c]);
-    if (padB > 0 || padR > 0) m = ops.pad(g, m, [0, 0, 0, 0, 0, padB, padR, 0]);
-    // [B, nH, ws, nW, ws, C] -> [B, nH, nW, ws, ws, C] -> [B*nH*nW, ws*ws, C]
-    return ops.reshape(g, ops.transpose(g, ops.reshape(g, m, [0, nh, ws, nw, ws, c]), [0, 1, 3, 2, 4, 5]), [-1, ws * ws, c]);
-  });
-  const a = windowAttention(w, win, prefix, heads, ws);
-  return g.scope(`${prefix}.reverse`, () => {
-    // [B*nH*nW, N, C] -> [B, nH, nW, ws, ws, C] -> [B, nH, ws, nW, ws, C] -> [B, pH, pW, C]
-    let r = ops.reshape(g, ops.transpose(g, ops.reshape(g, a, [-1, nh, nw, ws, ws, c]), [0, 1, 3, 2, 4, 5]), [-1, ph, pw, c]);
+  const n = ws * ws;
+  const normed = nn.layerNorm(w, x, `${prefix}.norm`, TINYVIT_LN_EPS);
+  const beta = padB > 0 || padR > 0 ? w.tensor(`${prefix}.norm.bias`, [c]) : null;
+  const windows = (part: 0 | 1 | 2): SymTensor => {
+    const t = qkvPart(w, normed, prefix, heads, kd, d, part); // [B, H*W, heads·width]
+    const cw = t.shape[2] as number;
+    return g.scope(`${prefix}.partition`, () => {
+      let m = ops.reshape(g, t, [0, h, wd, cw]);
+      if (beta) {
+        // qkv(LayerNorm(0)) for the padded tokens; constant-folded by the runtime.
+        const fill = qkvPart(w, ops.unsqueeze(g, beta, [0]), prefix, heads, kd, d, part); // [1, cw]
+        const b = m.shape[0] as Dim;
+        const batch = typeof b === 'number' ? b : 1;
+        if (typeof b !== 'number') g.fail('TinyViT windows need a static batch');
+        if (padR > 0) m = ops.concat(g, [m, ops.expand(g, fill, ops.ints(g, [batch, h, padR, cw]), [batch, h, padR, cw])], 2);
+        if (padB > 0) m = ops.concat(g, [m, ops.expand(g, fill, ops.ints(g, [batch, padB, pw, cw]), [batch, padB, pw, cw])], 1);
+      }
+      if (nh === 1 && nw === 1) return ops.reshape(g, m, [-1, n, cw]);
+      // [B, nH, ws, nW, ws, cw] -> [B, nH, nW, ws, ws, cw] -> [B*nH*nW, ws*ws, cw]
+      return ops.reshape(g, ops.transpose(g, ops.reshape(g, m, [0, nh, ws, nw, ws, cw]), [0, 1, 3, 2, 4, 5]), [-1, n, cw]);
+    });
+  };
+  const q = windows(0);
+  const k = windows(1);
+  const v = windows(2);
+  const a = g.scope(prefix, () =>
+    ops.multiHeadAttention(g, q, k, v, { numHeads: heads, scale: kd ** -0.5, attentionBias: ops.unsqueeze(g, bias, [0]) }),
+  );
+  const merged = g.scope(`${prefix}.reverse`, () => {
+    if (nh === 1 && nw === 1 && padB === 0 && padR === 0) return ops.reshape(g, a, [-1, h * wd, dh]);
+    // [B*nH*nW, N, dh] -> [B, nH, nW, ws, ws, dh] -> [B, nH, ws, nW, ws, dh] -> [B, pH, pW, dh]
+    let r = ops.reshape(g, ops.transpose(g, ops.reshape(g, a, [-1, nh, nw, ws, ws, dh]), [0, 1, 3, 2, 4, 5]), [-1, ph, pw, dh]);
     if (padB > 0 || padR > 0) r = ops.slice(g, r, [0, 0], [h, wd], [1, 2]);
-    return ops.reshape(g, r, [-1, h * wd, c]);
+    return ops.reshape(g, r, [-1, h * wd, dh]);
   });
+  return nn.linear(w, merged, `${prefix}.proj`);
 }
 
 /**
@@ -205,6 +261,10 @@ export function tinyVitBlock(w: Weights, x: SymTensor, prefix: string, h: number
   const conv = conv2dBn(w, map, `${prefix}.local_conv`, { padding: Math.floor(k / 2), groups: c });
   const t = g.scope(prefix, () => nchwToTokens(g, conv));
   const fc1 = nn.linear(w, nn.layerNorm(w, t, `${prefix}.mlp.norm`, TINYVIT_LN_EPS), `${prefix}.mlp.fc1`);
-  const m = nn.linear(w, g.scope(`${prefix}.mlp.act`, () => nn.gelu(g, fc1)), `${prefix}.mlp.fc2`);
+  const m = nn.linear(
+    w,
+    g.scope(`${prefix}.mlp.act`, () => nn.gelu(g, fc1)),
+    `${prefix}.mlp.fc2`,
+  );
   return g.scope(prefix, () => ops.add(g, t, m));
 }

@@ -5,7 +5,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionLike } from '@tsam/core';
-import { MODEL_JSON, exportModel, readModelManifest, type ExportOptions, type ModelManifest } from './export.js';
+import { MODEL_FORMAT, MODEL_JSON, exportModel, readModelManifest, type ExportOptions, type ModelManifest } from './export.js';
 import { cacheDir } from './models/cache.js';
 import { sha256File } from './models/hash.js';
 import { resolveCheckpoint } from './models/resolve.js';
@@ -44,19 +44,24 @@ export async function ensureExported(checkpoint: string, opts: LoadOptions = {})
 /** True when the cached export was written by this version's graph format. */
 function isCurrentExport(dir: string): boolean {
   try {
-    readModelManifest(dir);
-    return true;
+    return readModelManifest(dir).format === MODEL_FORMAT;
   } catch {
     return false;
   }
 }
 
 export async function loadSam(opts: LoadOptions = {}): Promise<LoadedSam> {
-  const dir = opts.modelDir ?? (await ensureExported(resolveCheckpoint(opts.checkpoint, opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), opts));
+  const dir =
+    opts.modelDir ?? (await ensureExported(resolveCheckpoint(opts.checkpoint, opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), opts));
   const manifest = readModelManifest(dir);
-  const [encoder, decoder] = await Promise.all([createOrtSession(join(dir, manifest.files.encoder), opts), createOrtSession(join(dir, manifest.files.decoder), opts)]);
+  const lowRes = manifest.files.decoderLowRes;
+  const [encoder, decoder, lowResDecoder] = await Promise.all([
+    createOrtSession(join(dir, manifest.files.encoder), opts),
+    createOrtSession(join(dir, manifest.files.decoder), opts),
+    lowRes ? createOrtSession(join(dir, lowRes), opts) : undefined,
+  ]);
   return {
-    predictor: new NodeSamPredictor({ encoder, decoder, modelSize: manifest.modelSize }),
+    predictor: new NodeSamPredictor({ encoder, decoder, modelSize: manifest.modelSize, ...(lowResDecoder && { lowResDecoder }) }),
     manifest,
     dir,
     encoder,

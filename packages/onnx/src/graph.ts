@@ -104,7 +104,13 @@ export class Graph {
    * names an operator set other than the default ONNX one (e.g. "com.microsoft" for ONNX
    * Runtime's contrib ops); the writer imports it.
    */
-  node(op: string, inputs: (SymTensor | null)[], outs: { dtype: DType; shape: Shape }[], attrs: Record<string, AttrValue> = {}, domain?: string): SymTensor[] {
+  node(
+    op: string,
+    inputs: (SymTensor | null)[],
+    outs: { dtype: DType; shape: Shape }[],
+    attrs: Record<string, AttrValue> = {},
+    domain?: string,
+  ): SymTensor[] {
     const name = this.uniqueName(op);
     const outputs = outs.map((o, i) => ({ name: outs.length === 1 ? `${name}:0` : `${name}:${i}`, dtype: o.dtype, shape: o.shape }));
     const def: NodeDef = { op, name, inputs: inputs.map((t) => (t ? t.name : '')), outputs: outputs.map((o) => o.name), attrs };
@@ -114,7 +120,14 @@ export class Graph {
   }
 
   /** Single-output convenience over `node`. */
-  node1(op: string, inputs: (SymTensor | null)[], dtype: DType, shape: Shape, attrs: Record<string, AttrValue> = {}, domain?: string): SymTensor {
+  node1(
+    op: string,
+    inputs: (SymTensor | null)[],
+    dtype: DType,
+    shape: Shape,
+    attrs: Record<string, AttrValue> = {},
+    domain?: string,
+  ): SymTensor {
     const [out] = this.node(op, inputs, [{ dtype, shape }], attrs, domain);
     if (!out) throw new GraphError('unreachable: node without output');
     return out;

@@ -4,3 +4,4 @@ export * as ops from './ops.js';
 export * from './weights.js';
 export * as nn from './nn.js';
 export * from './writer.js';
+export * from './precision.js';

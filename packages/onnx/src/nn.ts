@@ -42,7 +42,8 @@ export function convNode(g: Graph, x: SymTensor, weight: SymTensor, bias: SymTen
   const [out, inPerGroup, kh, kw] = weight.shape as [number, number, number, number];
   const [n, c, h, wd] = x.shape as [Dim, Dim, Dim, Dim];
   if (x.shape.length !== 4) g.fail(`Conv2d expects NCHW, got ${formatShape(x.shape)}`);
-  if (!dimsAgree(c, inPerGroup * groups)) g.fail(`Conv2d input ${formatShape(x.shape)} has ${c} channels, weight expects ${inPerGroup * groups}`);
+  if (!dimsAgree(c, inPerGroup * groups))
+    g.fail(`Conv2d input ${formatShape(x.shape)} has ${c} channels, weight expects ${inPerGroup * groups}`);
   const o = (d: Dim, k: number) => (typeof d === 'number' ? Math.floor((d + 2 * padding - k) / stride) + 1 : d);
   return g.node1('Conv', bias ? [x, weight, bias] : [x, weight], 'float32', [n, out, o(h, kh), o(wd, kw)], {
     kernel_shape: [kh, kw],
@@ -90,7 +91,11 @@ export function layerNorm2d(w: Weights, x: SymTensor, prefix: string, eps = 1e-6
     const y = div(g, d, sqrt(g, add(g, s, eps)));
     const weight = w.raw(`${prefix}.weight`, [c]);
     const bias = w.raw(`${prefix}.bias`, [c]);
-    return add(g, mul(g, y, w.derived(`${prefix}.weight_c11`, weight.data, [c, 1, 1])), w.derived(`${prefix}.bias_c11`, bias.data, [c, 1, 1]));
+    return add(
+      g,
+      mul(g, y, w.derived(`${prefix}.weight_c11`, weight.data, [c, 1, 1])),
+      w.derived(`${prefix}.bias_c11`, bias.data, [c, 1, 1]),
+    );
   });
 }
 
@@ -109,7 +114,14 @@ export function gelu(g: Graph, x: SymTensor): SymTensor {
  * Conv2d (no bias) followed by eval-mode BatchNorm2d, folded at build time from the running
  * stats: w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps).
  */
-export function conv2dBatchNorm(w: Weights, x: SymTensor, convPrefix: string, bnPrefix: string, opts: Conv2dOptions = {}, eps = 1e-5): SymTensor {
+export function conv2dBatchNorm(
+  w: Weights,
+  x: SymTensor,
+  convPrefix: string,
+  bnPrefix: string,
+  opts: Conv2dOptions = {},
+  eps = 1e-5,
+): SymTensor {
   const weight = w.raw(`${convPrefix}.weight`);
   const out = weight.shape[0] as number;
   const gamma = w.raw(`${bnPrefix}.weight`, [out]).data;

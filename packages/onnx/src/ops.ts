@@ -75,7 +75,7 @@ export function where(g: Graph, cond: SymTensor, a: Operand, b: Operand): SymTen
 }
 
 export function cast(g: Graph, x: SymTensor, to: DType): SymTensor {
-  const code = { float32: 1, int32: 6, int64: 7, bool: 9 }[to];
+  const code = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, int8: 3, uint8: 2 }[to];
   return g.node1('Cast', [x], to, x.shape, { to: code });
 }
 
@@ -110,7 +110,13 @@ export function reshape(g: Graph, x: SymTensor, shape: readonly number[]): SymTe
 
 export function transpose(g: Graph, x: SymTensor, perm: readonly number[]): SymTensor {
   if (perm.length !== x.shape.length) g.fail(`Transpose perm ${formatShape(perm)} for rank ${x.shape.length}`);
-  return g.node1('Transpose', [x], x.dtype, perm.map((p) => x.shape[p] as Dim), { perm: [...perm] });
+  return g.node1(
+    'Transpose',
+    [x],
+    x.dtype,
+    perm.map((p) => x.shape[p] as Dim),
+    { perm: [...perm] },
+  );
 }
 
 export function softmax(g: Graph, x: SymTensor, axis = -1): SymTensor {
@@ -124,7 +130,8 @@ export function concat(g: Graph, xs: readonly SymTensor[], axis: number): SymTen
   for (const t of xs) {
     if (t.shape.length !== first.shape.length) g.fail(`Concat rank mismatch ${formatShape(first.shape)} vs ${formatShape(t.shape)}`);
     t.shape.forEach((d, i) => {
-      if (i !== ax && !dimsAgree(d, first.shape[i] as Dim)) g.fail(`Concat shapes differ off axis ${axis}: ${formatShape(first.shape)} vs ${formatShape(t.shape)}`);
+      if (i !== ax && !dimsAgree(d, first.shape[i] as Dim))
+        g.fail(`Concat shapes differ off axis ${axis}: ${formatShape(first.shape)} vs ${formatShape(t.shape)}`);
     });
     const d = t.shape[ax] as Dim;
     along = typeof along === 'number' && typeof d === 'number' ? along + d : fresh(g, 'concat');
@@ -151,7 +158,14 @@ export function slice(g: Graph, x: SymTensor, starts: readonly number[], ends: r
 }
 
 /** Slice with run-time ends (int64 tensor); the sliced dims become symbolic `names`. */
-export function sliceDynamic(g: Graph, x: SymTensor, starts: SymTensor, ends: SymTensor, axes: readonly number[], names: readonly string[]): SymTensor {
+export function sliceDynamic(
+  g: Graph,
+  x: SymTensor,
+  starts: SymTensor,
+  ends: SymTensor,
+  axes: readonly number[],
+  names: readonly string[],
+): SymTensor {
   const shape = [...x.shape];
   axes.forEach((axis, i) => {
     shape[normAxis(axis, shape.length, g.scopeName)] = names[i] ?? fresh(g, 'slice');
@@ -163,7 +177,13 @@ export function sliceDynamic(g: Graph, x: SymTensor, starts: SymTensor, ends: Sy
 export function gatherIndex(g: Graph, x: SymTensor, index: number, axis: number): SymTensor {
   const ax = normAxis(axis, x.shape.length, g.scopeName);
   const idx = g.constant(BigInt64Array.from([BigInt(index)]), [], 'int64');
-  return g.node1('Gather', [x, idx], x.dtype, x.shape.filter((_, i) => i !== ax), { axis: ax });
+  return g.node1(
+    'Gather',
+    [x, idx],
+    x.dtype,
+    x.shape.filter((_, i) => i !== ax),
+    { axis: ax },
+  );
 }
 
 export function unsqueeze(g: Graph, x: SymTensor, axes: readonly number[]): SymTensor {
@@ -175,8 +195,14 @@ export function unsqueeze(g: Graph, x: SymTensor, axes: readonly number[]): SymT
 
 export function squeeze(g: Graph, x: SymTensor, axes: readonly number[]): SymTensor {
   const drop = new Set(axes.map((a) => normAxis(a, x.shape.length, g.scopeName)));
-  for (const a of drop) if (x.shape[a] !== 1 && typeof x.shape[a] === 'number') g.fail(`Squeeze axis ${a} of ${formatShape(x.shape)} is not 1`);
-  return g.node1('Squeeze', [x, ints(g, axes)], x.dtype, x.shape.filter((_, i) => !drop.has(i)));
+  for (const a of drop)
+    if (x.shape[a] !== 1 && typeof x.shape[a] === 'number') g.fail(`Squeeze axis ${a} of ${formatShape(x.shape)} is not 1`);
+  return g.node1(
+    'Squeeze',
+    [x, ints(g, axes)],
+    x.dtype,
+    x.shape.filter((_, i) => !drop.has(i)),
+  );
 }
 
 /** Broadcast `x` to `shape` (a run-time int64 tensor); `outShape` is what the caller knows. */
@@ -232,7 +258,13 @@ export function einsum(g: Graph, equation: string, a: SymTensor, b: SymTensor): 
     });
   note(ea, a.shape);
   note(eb, b.shape);
-  return g.node1('Einsum', [a, b], a.dtype, [...rhs].map((ch) => dims.get(ch) ?? g.fail(`Einsum output ${ch} unknown`)), { equation });
+  return g.node1(
+    'Einsum',
+    [a, b],
+    a.dtype,
+    [...rhs].map((ch) => dims.get(ch) ?? g.fail(`Einsum output ${ch} unknown`)),
+    { equation },
+  );
 }
 
 /** Bilinear resize by constant per-axis `scales` (half-pixel, no antialias). */
@@ -261,22 +293,32 @@ export interface MultiHeadAttentionOptions {
  * v [B, T, heads·dv] → [B, S, heads·dv]. With `k` and `v` null, `q` is packed QKV
  * [B, S, heads, 3, d] (per head q | k | v). ONNX Runtime only (not a standard ONNX op).
  */
-export function multiHeadAttention(g: Graph, q: SymTensor, k: SymTensor | null, v: SymTensor | null, opts: MultiHeadAttentionOptions): SymTensor {
+export function multiHeadAttention(
+  g: Graph,
+  q: SymTensor,
+  k: SymTensor | null,
+  v: SymTensor | null,
+  opts: MultiHeadAttentionOptions,
+): SymTensor {
   const { numHeads, scale, attentionBias = null } = opts;
   let out: Dim[];
   if (k === null || v === null) {
     if (k !== v) g.fail('MultiHeadAttention: give both k and v, or neither (packed QKV)');
-    if (q.shape.length !== 5 || q.shape[2] !== numHeads || q.shape[3] !== 3) g.fail(`MultiHeadAttention: packed QKV must be [B, S, ${numHeads}, 3, d], got ${formatShape(q.shape)}`);
+    if (q.shape.length !== 5 || q.shape[2] !== numHeads || q.shape[3] !== 3)
+      g.fail(`MultiHeadAttention: packed QKV must be [B, S, ${numHeads}, 3, d], got ${formatShape(q.shape)}`);
     const d = q.shape[4] as Dim;
     out = [q.shape[0] as Dim, q.shape[1] as Dim, typeof d === 'number' ? d * numHeads : fresh(g, 'mha')];
   } else {
-    for (const t of [q, k, v]) if (t.shape.length !== 3) g.fail(`MultiHeadAttention: q, k, v must be [B, S, hidden], got ${formatShape(t.shape)}`);
+    for (const t of [q, k, v])
+      if (t.shape.length !== 3) g.fail(`MultiHeadAttention: q, k, v must be [B, S, hidden], got ${formatShape(t.shape)}`);
     const dq = q.shape[2] as Dim;
     const dk = k.shape[2] as Dim;
     const dv = v.shape[2] as Dim;
     if (!dimsAgree(dq, dk)) g.fail(`MultiHeadAttention: q ${formatShape(q.shape)} and k ${formatShape(k.shape)} hidden sizes differ`);
-    if (!dimsAgree(k.shape[1] as Dim, v.shape[1] as Dim)) g.fail(`MultiHeadAttention: k ${formatShape(k.shape)} and v ${formatShape(v.shape)} lengths differ`);
-    for (const d of [dq, dv]) if (typeof d === 'number' && d % numHeads !== 0) g.fail(`MultiHeadAttention: hidden ${d} does not split over ${numHeads} heads`);
+    if (!dimsAgree(k.shape[1] as Dim, v.shape[1] as Dim))
+      g.fail(`MultiHeadAttention: k ${formatShape(k.shape)} and v ${formatShape(v.shape)} lengths differ`);
+    for (const d of [dq, dv])
+      if (typeof d === 'number' && d % numHeads !== 0) g.fail(`MultiHeadAttention: hidden ${d} does not split over ${numHeads} heads`);
     out = [q.shape[0] as Dim, q.shape[1] as Dim, dv];
   }
   const attrs: Record<string, AttrValue> = { num_heads: numHeads };

@@ -13,7 +13,7 @@ export const OPSET = 17;
 /** Versions of the non-default operator sets a graph may use (ONNX Runtime's contrib ops). */
 export const CONTRIB_OPSETS: Record<string, number> = { 'com.microsoft': 1 };
 const IR_VERSION = 8;
-const DTYPE_CODE: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9 };
+const DTYPE_CODE: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, int8: 3, uint8: 2 };
 
 export interface WriteOptions {
   /** File name of the external-data sidecar, relative to the model file. */
@@ -86,7 +86,12 @@ export function serializeModel(g: Graph, opts: WriteOptions = {}): SerializedMod
     irVersion: IR_VERSION,
     producerName: opts.producerName ?? 'tsam',
     docString: opts.docString ?? '',
-    opsetImport: [{ domain: '', version: OPSET }, ...[...new Set(g.nodes.map((n) => n.domain ?? ''))].filter((d) => d !== '').map((domain) => ({ domain, version: CONTRIB_OPSETS[domain] ?? 1 }))],
+    opsetImport: [
+      { domain: '', version: OPSET },
+      ...[...new Set(g.nodes.map((n) => n.domain ?? ''))]
+        .filter((d) => d !== '')
+        .map((domain) => ({ domain, version: CONTRIB_OPSETS[domain] ?? 1 })),
+    ],
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: g.name,

@@ -41,14 +41,33 @@ export interface GenerateOptions {
 
 const MASK_THRESHOLD = 0; // Sam.mask_threshold
 
+/**
+ * Prompts per batched-decoder run (each `pointsPerBatch` batch is decoded in runs of at most this
+ * many). On 2 cores with MobileSAM, 1024 prompts took 14.0 s in runs of 16 against 18.9 s in runs
+ * of 64 (the reference's batch) with 2.6× the peak RSS: a run's per-prompt tensors (4096×256
+ * floats each) stay in cache instead of streaming through memory.
+ */
+export const AMG_DECODER_CHUNK = 16;
+
+/** Execution choices that do not change the records. */
+export interface AmgRunOptions {
+  /** Prompts per decoder run (default AMG_DECODER_CHUNK). */
+  decoderChunk?: number;
+}
+
 export class AutomaticMaskGenerator {
   readonly params: AmgParams;
   private readonly predictor: SamPredictor;
   private readonly decoder: SessionLike;
   private readonly pointGrids: PointGrid[];
 
-  constructor(sessions: AmgSessions, params: Partial<AmgParams> = {}) {
+  private readonly decoderChunk: number;
+
+  constructor(sessions: AmgSessions, params: Partial<AmgParams> = {}, options: AmgRunOptions = {}) {
     this.params = resolveAmgParams(params);
+    const chunk = options.decoderChunk ?? AMG_DECODER_CHUNK;
+    if (!(Number.isInteger(chunk) && chunk > 0)) throw new RangeError(`AMG: decoderChunk must be a positive integer, got ${chunk}`);
+    this.decoderChunk = chunk;
     this.predictor =
       'predictor' in sessions
         ? sessions.predictor
@@ -119,7 +138,11 @@ export class AutomaticMaskGenerator {
     let data: MaskCandidate[] = [];
     for (let start = 0; start < points.length; start += p.pointsPerBatch) {
       const batch = points.slice(start, start + p.pointsPerBatch);
-      data = data.concat(await this.processBatch(batch, ctx, opts.profile));
+      // Decoder runs of at most `decoderChunk` prompts; each prompt is decoded independently, so
+      // the records do not depend on the chunking.
+      for (let c = 0; c < batch.length; c += this.decoderChunk) {
+        data = data.concat(await this.processBatch(batch.slice(c, c + this.decoderChunk), ctx, opts.profile));
+      }
       progress.done += batch.length;
       opts.onProgress?.(progress.done, progress.total);
     }
