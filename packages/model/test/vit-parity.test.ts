@@ -5,18 +5,7 @@ import { serializeModel } from '@tsam/onnx';
 import { logitsToMask, maskIou, parseNpy, preprocessImage, rleToMask, type Rle } from '@tsam/core';
 import { describeFixtures, fixturePath, manifest, readFixture, readFixtureJson, type OnnxContractCase } from '../../../testing/fixtures.js';
 import { buildDecoderGraph, buildEncoderGraph, inferSamConfig, readCheckpoint, type StateDict } from '../src/index.js';
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+import { maxAbs, maxDiff } from '../../../testing/compare.js';
 
 describeFixtures('SAM ViT graphs against the reference (sam_vit_mini)', () => {
   let sd: StateDict;

@@ -17,20 +17,9 @@ import {
   readFixtureJson,
   type PromptCase,
 } from '../../../testing/fixtures.js';
+import { maxAbs, maxDiff } from '../../../testing/compare.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'tsam-parity-'));
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 function promptOf(c: PromptCase, maskInput?: Float32Array): PromptInput {
   return {
