@@ -80,21 +80,27 @@ async function createCached(model: string, options: ort.InferenceSession.Session
     return ort.InferenceSession.create(model, options);
   }
   try {
-    const session = await ort.InferenceSession.create(model, {
-      ...options,
-      optimizedModelFilePath: join(tmp, CACHE_FILE),
-      // ORT warns that the saved graph is hardware-specific; the cache key covers that.
-      logSeverityLevel: 3,
-      // Large weights go to a sidecar file (protobuf's 2 GB limit); small ones stay inline.
-      extra: {
-        ...options.extra,
-        session: {
-          ...((options.extra?.session as Record<string, unknown> | undefined) ?? {}),
-          optimized_model_external_initializers_file_name: `${CACHE_FILE}.data`,
-          optimized_model_external_initializers_min_size_in_bytes: '4096',
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model, {
+        ...options,
+        optimizedModelFilePath: join(tmp, CACHE_FILE),
+        // ORT warns that the saved graph is hardware-specific; the cache key covers that.
+        logSeverityLevel: 3,
+        // Large weights go to a sidecar file (protobuf's 2 GB limit); small ones stay inline.
+        extra: {
+          ...options.extra,
+          session: {
+            ...((options.extra?.session as Record<string, unknown> | undefined) ?? {}),
+            optimized_model_external_initializers_file_name: `${CACHE_FILE}.data`,
+            optimized_model_external_initializers_min_size_in_bytes: '4096',
+          },
         },
-      },
-    });
+      });
+    } catch {
+      // Saving the optimised graph failed (e.g. a full disk): open the model without a cache.
+      return await ort.InferenceSession.create(model, options);
+    }
     try {
       if (!existsSync(cached)) renameSync(tmp, dir);
     } catch {
