@@ -51,8 +51,37 @@ export class PromptError extends Error {
 
 const MASK_LEN = LOW_RES_SIZE * LOW_RES_SIZE;
 
+/**
+ * Largest |coordinate| (image pixels) a point or box may have. Points outside the image stay
+ * legal, as in the reference, but a finite value such as 1e39 becomes Infinity in float32 and the
+ * decoder returns NaN. The bound keeps every float32 stage finite: ResizeLongestSide scales by at
+ * most 1024 (a 1-pixel image), so the 1024-frame coordinate is ≤ 1.0e9; the prompt encoder's
+ * positional encoding multiplies (2·c/1024 − 1) ≤ 2e6 by a Gaussian matrix (entries of a few
+ * units) and 2π, ≈1e8 — about 30 orders of magnitude below float32's 3.4e38.
+ */
+export const MAX_PROMPT_COORD = 1e6;
+
+/** A finite number within ±MAX_PROMPT_COORD. */
+function isSaneCoord(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_PROMPT_COORD;
+}
+
+const COORD_RULE = `finite numbers with |value| ≤ ${MAX_PROMPT_COORD} pixels`;
+
 function fmt(v: unknown): string {
   return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
+/** Throws naming the first NaN/±Infinity: one would turn every output logit into NaN. */
+function checkFinite(data: Float32Array): Float32Array {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) {
+      const [r, c] = [Math.floor(i / LOW_RES_SIZE), i % LOW_RES_SIZE];
+      throw new PromptError(`maskInput holds a non-finite value ${v} at row ${r}, column ${c}: mask logits must be finite numbers`);
+    }
+  }
+  return data;
 }
 
 function checkMaskInput(m: Float32Array | MaskInputTensor): Float32Array {
@@ -61,7 +90,7 @@ function checkMaskInput(m: Float32Array | MaskInputTensor): Float32Array {
     if (m.length !== MASK_LEN) {
       throw new PromptError(`maskInput must be ${side} low-res logits (${MASK_LEN} values), got ${m.length} values`);
     }
-    return m.slice();
+    return checkFinite(m.slice());
   }
   if (typeof m !== 'object' || m === null || !(m.data instanceof Float32Array) || !Array.isArray(m.shape)) {
     throw new PromptError(`maskInput must be a Float32Array or {data: Float32Array, shape}`);
@@ -78,12 +107,13 @@ function checkMaskInput(m: Float32Array | MaskInputTensor): Float32Array {
   if (m.data.length !== MASK_LEN) {
     throw new PromptError(`maskInput shape [${shape.join(', ')}] does not match its data length ${m.data.length}`);
   }
-  return m.data.slice();
+  return checkFinite(m.data.slice());
 }
 
 /**
  * Check a prompt against an `imageW`×`imageH` image and normalise it. Throws `PromptError` for
- * non-finite coordinates, labels that don't match the points or aren't 0/1, an inverted box,
+ * coordinates that are not finite or exceed ±MAX_PROMPT_COORD (points outside the image are fine),
+ * a NaN/Infinity in the mask input, labels that don't match the points or aren't 0/1, an inverted box,
  * a mask input that isn't 256×256, or an empty prompt (no points, no box and no mask).
  */
 export function validatePrompt(p: PromptInput, imageW: number, imageH: number): ValidatedPrompt {
@@ -99,8 +129,10 @@ export function validatePrompt(p: PromptInput, imageW: number, imageH: number): 
   const points: Point<ImagePx>[] = rawPoints.map((pt: unknown, i) => {
     if (!Array.isArray(pt) || pt.length !== 2) throw new PromptError(`points[${i}] must be [x, y], got ${fmt(pt)}`);
     const [x, y] = pt as [unknown, unknown];
-    if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
-      throw new PromptError(`points[${i}] has a non-finite coordinate (x=${fmt(x)}, y=${fmt(y)})`);
+    if (!isSaneCoord(x) || !isSaneCoord(y)) {
+      throw new PromptError(
+        `points[${i}] has a non-finite or out-of-range coordinate (x=${fmt(x)}, y=${fmt(y)}): coordinates must be ${COORD_RULE}`,
+      );
     }
     return imagePoint(x, y);
   });
@@ -117,8 +149,10 @@ export function validatePrompt(p: PromptInput, imageW: number, imageH: number): 
     const b: unknown = p.box;
     if (!Array.isArray(b) || b.length !== 4) throw new PromptError(`box must be [x0, y0, x1, y1], got ${fmt(b)}`);
     const [x0, y0, x1, y1] = b as unknown[];
-    if (![x0, y0, x1, y1].every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new PromptError(`box has a non-finite coordinate: [${[x0, y0, x1, y1].map(fmt).join(', ')}]`);
+    if (![x0, y0, x1, y1].every(isSaneCoord)) {
+      throw new PromptError(
+        `box has a non-finite or out-of-range coordinate: [${[x0, y0, x1, y1].map(fmt).join(', ')}]; coordinates must be ${COORD_RULE}`,
+      );
     }
     const [bx0, by0, bx1, by1] = [x0, y0, x1, y1] as [number, number, number, number];
     if (bx1 < bx0) throw new PromptError(`box must be XYXY with x1 >= x0, got x0=${bx0}, x1=${bx1}`);

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { expectSameArray } from './helpers.js';
 import type { PromptInput } from '../src/index.js';
-import { PromptError, applyBoxes, applyCoords, buildDecoderPrompt, imageBox, imagePoint, parseNpy, validatePrompt } from '../src/index.js';
+import {
+  MAX_PROMPT_COORD,
+  PromptError,
+  applyBoxes,
+  applyCoords,
+  buildDecoderPrompt,
+  imageBox,
+  imagePoint,
+  parseNpy,
+  validatePrompt,
+} from '../src/index.js';
 import { describeFixtures, manifest, readFixture } from '../../../testing/fixtures.js';
 
 const W = 1800;
@@ -50,7 +60,7 @@ describe('validatePrompt', () => {
     );
     expectPromptError({ points: [[1, Infinity]], labels: [1] }, /points\[0\].*y=Infinity/);
     expectPromptError({ points: [[1]], labels: [1] }, /points\[0\] must be \[x, y\]/);
-    expectPromptError({ box: [0, 0, NaN, 4] }, /box has a non-finite coordinate/);
+    expectPromptError({ box: [0, 0, NaN, 4] }, /box has a non-finite or out-of-range coordinate/);
   });
 
   it('rejects labels that do not match the points', () => {
@@ -91,6 +101,34 @@ describe('validatePrompt', () => {
     expectPromptError({ maskInput: { data: new Float32Array(65536), shape: [2, 256, 256] } }, /got shape \[2, 256, 256\]/);
     expectPromptError({ maskInput: { data: new Float32Array(10), shape: [256, 256] } }, /data length 10/);
     expectPromptError({ maskInput: [1, 2, 3] }, /Float32Array/);
+  });
+
+  it('rejects finite but absurd coordinates that float32 cannot carry, naming the field', () => {
+    // 1e39 is finite in float64 but Infinity in float32: the decoder would return NaN masks.
+    expect(Math.fround(1e39)).toBe(Infinity);
+    expectPromptError({ points: [[1e39, 10]], labels: [1] }, /points\[0\].*out-of-range.*x=1e\+39.*≤ 1000000/);
+    expectPromptError({ points: [[5, -2e6]], labels: [0] }, /points\[0\].*y=-2000000/);
+    expectPromptError({ box: [0, 0, 1e39, 50] }, /box has a non-finite or out-of-range coordinate: \[0, 0, 1e\+39, 50\]/);
+    // The bound itself, and everything outside the image below it, stays legal (as in the reference).
+    const edge = MAX_PROMPT_COORD;
+    expect(() => validatePrompt({ points: [[-edge, edge]], labels: [1] }, W, H)).not.toThrow();
+    expect(() => validatePrompt({ box: [-edge, -edge, edge, edge] }, W, H)).not.toThrow();
+  });
+
+  it('the bound keeps the 1024-frame coordinates finite in float32 even for a 1-pixel image', () => {
+    const d = buildDecoderPrompt({ points: [[MAX_PROMPT_COORD, -MAX_PROMPT_COORD]], labels: [1] }, 1, 1);
+    const coords = [...d.point_coords.data];
+    expect(coords.slice(0, 2)).toEqual([MAX_PROMPT_COORD * 1024, -MAX_PROMPT_COORD * 1024]);
+    expect(coords.every(Number.isFinite)).toBe(true);
+  });
+
+  it('rejects NaN or Infinity in a mask input, naming where', () => {
+    const m = new Float32Array(65536);
+    m[3 * 256 + 7] = NaN;
+    expectPromptError({ maskInput: m }, /maskInput holds a non-finite value NaN at row 3, column 7/);
+    const t = new Float32Array(65536);
+    t[65535] = -Infinity;
+    expectPromptError({ maskInput: { data: t, shape: [1, 1, 256, 256] } }, /maskInput.*-Infinity at row 255, column 255/);
   });
 
   it('rejects bad image sizes and option types', () => {
