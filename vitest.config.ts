@@ -20,6 +20,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Rebuilds a stale dist first: the CLI, server and annotator tests spawn it.
+    globalSetup: ['./testing/global-setup.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -62,7 +62,7 @@ export function postJson(url: string, body: unknown): Promise<Res> {
 
 export function upload(base: string, bytes: Uint8Array, type = 'image/png', name?: string): Promise<Res> {
   const q = name !== undefined ? `?name=${encodeURIComponent(name)}` : '';
-  return request(`${base}/api/images${q}`, { method: 'POST', headers: { 'content-type': type }, body: bytes });
+  return request(`${base}/api/images${q}`, { method: 'POST', headers: { 'content-type': type }, body: Buffer.from(bytes) });
 }
 
 /** A compressed COCO RLE → a row-major 0/1 mask. */
