@@ -117,14 +117,15 @@ describe('tsam predict: argument errors', () => {
   });
 
   it('a point with the wrong number of values, and a malformed box', async () => {
-    expect(await fails(['predict', '--image', image, '--point', '1,2', '--out', out])).toContain('X,Y,LABEL');
-    expect(await fails(['predict', '--image', image, '--point', '1,,2', '--out', out])).toContain('X,Y,LABEL');
+    expect(await fails(['predict', '--image', image, '--point', '1', '--out', out])).toContain('X,Y or X,Y,LABEL');
+    expect(await fails(['predict', '--image', image, '--point', '1,2,1,0', '--out', out])).toContain('X,Y or X,Y,LABEL');
+    expect(await fails(['predict', '--image', image, '--point', '1,,2', '--out', out])).toContain('X,Y or X,Y,LABEL');
     expect(await fails(['predict', '--image', image, '--box', '1,2,3', '--out', out])).toContain('X0,Y0,X1,Y1');
     expect(await fails(['predict', '--image', image, '--box', '1,2,3,Infinity', '--out', out])).toContain('X0,Y0,X1,Y1');
   });
 
   it('a bad --threads value', async () => {
-    for (const t of ['0', 'abc', '1.5']) {
+    for (const t of ['-1', 'abc', '1.5']) {
       expect(await fails(['predict', '--image', image, '--point', '1,2,1', '--threads', t, '--out', out])).toContain('positive integer');
     }
   });
@@ -166,7 +167,7 @@ describe('tsam predict: argument errors', () => {
 
   it('a --mask-input of the wrong shape is refused before the model loads', async () => {
     for (const shape of [
-      [3, 256, 256],
+      [2, 3, 256, 256],
       [128, 128],
       [256, 256, 1],
     ]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { writeNpy } from '@tsam/core';
 import { loadImage } from '@tsam/node';
+import { assertFinite } from '../prompt-args.js';
 import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
 
 interface EmbedOpts extends ModelOpts {
@@ -21,6 +22,7 @@ export function embedCommand(): Command {
     const image = await loadImage(opts.image);
     const sam = await openModel(opts);
     const emb = await sam.predictor.setImage(image);
+    assertFinite('embedding value', emb.data);
     mkdirSync(opts.out, { recursive: true });
     writeFileSync(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
     const meta = { width: emb.width, height: emb.height, dims: emb.dims, model: sam.manifest.checkpoint };

@@ -1,7 +1,7 @@
 /** The options every model-using command shares, and how they open the model. */
 import { Command, Option } from 'commander';
 import { loadSam, type LoadedSam } from '@tsam/node';
-import { parsePositiveInt } from '../args.js';
+import { parseThreads } from '../args.js';
 import { stepProgress } from '../progress.js';
 
 export interface ModelOpts {
@@ -12,11 +12,19 @@ export interface ModelOpts {
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option('--checkpoint <path|name>', 'SAM checkpoint (.pth/.pt/.safetensors) or a model name; default: the downloaded mobile_sam')
+    .addOption(
+      new Option('--checkpoint <path|name>', 'SAM checkpoint (.pth/.pt/.safetensors) or a model name from `tsam models list`').default(
+        'mobile_sam',
+      ),
+    )
     .addOption(
       new Option('--model-dir <dir>', 'an exported model directory (from `tsam export`) instead of a checkpoint').conflicts('checkpoint'),
     )
-    .addOption(new Option('--threads <n>', 'ONNX Runtime intra-op threads').argParser(parsePositiveInt));
+    .addOption(
+      new Option('--threads <n>', 'ONNX Runtime intra-op threads')
+        .argParser(parseThreads)
+        .default(0, "0 = ONNX Runtime's choice, one per physical core"),
+    );
 }
 
 /** Opens the model; a first use of a checkpoint exports it to the cache with a progress bar. */
@@ -24,9 +32,9 @@ export async function openModel(opts: ModelOpts): Promise<LoadedSam> {
   const progress = stepProgress('exporting checkpoint to ONNX (once per checkpoint)');
   try {
     return await loadSam({
-      ...(opts.checkpoint !== undefined && { checkpoint: opts.checkpoint }),
+      ...(opts.checkpoint !== undefined && opts.modelDir === undefined && { checkpoint: opts.checkpoint }),
       ...(opts.modelDir !== undefined && { modelDir: opts.modelDir }),
-      ...(opts.threads !== undefined && { intraOpNumThreads: opts.threads }),
+      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
       onStep: progress.onStep,
     });
   } finally {

@@ -6,24 +6,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { loadImage, encodeMaskPng } from '@tsam/node';
-import { parseBox, type PointArg } from '../args.js';
+import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
+import { assertFinite, checkedPrompt } from '../prompt-args.js';
 import { renderSegmentOverlay } from '../overlay.js';
 import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
-
-/** `X,Y` (foreground) or `X,Y,LABEL` (1 = foreground, 0 = background), in image pixels. Repeatable. */
-export function parseSegmentPoint(value: string, previous: PointArg[] = []): PointArg[] {
-  const parts = value.split(',').map((s) => s.trim());
-  const nums = parts.map(Number);
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) {
-    throw new InvalidArgumentError(`expected X,Y or X,Y,LABEL (e.g. 120,80 or 120,80,0), got "${value}"`);
-  }
-  const [x, y, label = 1] = nums as [number, number, number?];
-  if (label !== 0 && label !== 1)
-    throw new InvalidArgumentError(`point label must be 1 (foreground) or 0 (background), got ${label} in "${value}"`);
-  return [...previous, { x, y, label }];
-}
 
 interface SegmentOpts extends ModelOpts {
   point?: PointArg[];
@@ -31,6 +19,7 @@ interface SegmentOpts extends ModelOpts {
   out?: string;
   mask?: string;
   overlay?: string;
+  json?: boolean;
 }
 
 /** Where the PNGs go: --mask/--overlay as given, --out DIR/{mask,overlay}.png, else <stem>_{mask,overlay}.png here. */
@@ -50,15 +39,12 @@ export function segmentCommand(): Command {
   const cmd = new Command('segment')
     .description('segment one object from points and/or a box; writes a mask PNG and an overlay PNG')
     .argument('<image>', 'input image (PNG, JPEG, WebP, …)')
-    .option(
-      '--point <x,y[,label]>',
-      'point in image pixels; label 1 = foreground (default), 0 = background (repeatable)',
-      parseSegmentPoint,
-    )
-    .option('--box <x0,y0,x1,y1>', 'box in image pixels', parseBox)
+    .option(POINT_FLAG, POINT_HELP, parsePoint)
+    .option(BOX_FLAG, BOX_HELP, parseBox)
     .option('--out <dir>', 'write DIR/mask.png and DIR/overlay.png')
     .addOption(new Option('--mask <png>', 'write the mask here (0/255 grey PNG)').conflicts('out'))
-    .addOption(new Option('--overlay <png>', 'write the overlay here').conflicts('out'));
+    .addOption(new Option('--overlay <png>', 'write the overlay here').conflicts('out'))
+    .option('--json', 'print a JSON summary on stdout (and nothing else)');
   addModelOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -66,23 +52,16 @@ export function segmentCommand(): Command {
   );
   return cmd.action(async (imagePath: string, opts: SegmentOpts) => {
     const points = opts.point ?? [];
-    if (points.length === 0 && !opts.box) throw new Error('give at least one --point X,Y or a --box X0,Y0,X1,Y1');
     const image = await loadImage(imagePath);
     const { width: w, height: h } = image;
-    for (const p of points) {
-      if (p.x < 0 || p.y < 0 || p.x >= w || p.y >= h) throw new Error(`--point ${p.x},${p.y} is outside the ${w}×${h} image`);
-    }
-    if (opts.box && (opts.box[2] <= opts.box[0] || opts.box[3] <= opts.box[1]))
-      throw new Error(`--box ${opts.box.join(',')}: needs x0 < x1 and y0 < y1`);
     const multimask = points.length === 1 && !opts.box;
+    // The core's one rule: points outside the image and zero-width boxes are legal, as in the reference.
+    const prompt = checkedPrompt({ multimask, ...(opts.point && { point: opts.point }), ...(opts.box && { box: opts.box }) }, w, h);
     const sam = await openModel(opts);
     await sam.predictor.setImage(image);
-    const pred = await sam.predictor.predict({
-      points: points.map((p) => [p.x, p.y] as const),
-      labels: points.map((p) => p.label),
-      multimaskOutput: multimask,
-      ...(opts.box && { box: opts.box }),
-    });
+    const pred = await sam.predictor.predict(prompt);
+    assertFinite('IoU prediction', pred.iouPredictions);
+    assertFinite('low-res logit', pred.lowResLogits);
     const ious = pred.iouPredictions;
     const best = ious.reduce((b, v, i) => (v > ious[b]! ? i : b), 0);
     const mask = pred.masks[best]!;
@@ -94,8 +73,14 @@ export function segmentCommand(): Command {
     const which = multimask ? ` (best of ${ious.length})` : '';
     const iou = ious[best]!.toFixed(3);
     const where = [paths.mask, paths.overlay].filter(Boolean).join(', ');
-    process.stderr.write(
-      `mask: ${area} px (${((100 * area) / (w * h)).toFixed(1)}% of ${w}×${h}), predicted IoU ${iou}${which} → ${where}\n`,
-    );
+    const percent = (100 * area) / (w * h);
+    process.stderr.write(`mask: ${area} px (${percent.toFixed(1)}% of ${w}×${h}), predicted IoU ${iou}${which} → ${where}\n`);
+    if (area === 0) {
+      process.stderr.write('warning: the mask is empty (no pixel above the threshold); try other or more points, or a --box\n');
+    }
+    if (opts.json) {
+      const summary = { width: w, height: h, area, predicted_iou: ious[best]!, best_of: ious.length, ...paths };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    }
   });
 }
