@@ -1,4 +1,8 @@
-/** Image decoding for Node: any format sharp reads → RGB bytes (alpha dropped, grey expanded). */
+/**
+ * Image decoding for Node: any format sharp reads → RGB bytes (alpha dropped, grey expanded).
+ * EXIF orientation is applied by default, as `cv2.imread` does (amg.py and SAM's notebooks read
+ * with it), so a phone JPEG comes out upright.
+ */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RgbImage } from '@tsam/core';
@@ -14,7 +18,16 @@ function isRgb(x: ImageSource): x is RgbImage {
   return typeof x === 'object' && !(x instanceof Uint8Array) && 'width' in x;
 }
 
-export async function loadImage(src: ImageSource): Promise<RgbImage> {
+export interface DecodeOptions {
+  /**
+   * Apply the EXIF orientation tag (default true, like `cv2.imread`'s IMREAD_COLOR). false keeps
+   * the stored pixel order (what Pillow's `Image.open` gives).
+   */
+  exifRotate?: boolean;
+}
+
+/** Decodes to row-major RGB (H×W×3 bytes); `width`/`height` are after the EXIF rotation. */
+export async function loadImage(src: ImageSource, opts: DecodeOptions = {}): Promise<RgbImage> {
   if (isRgb(src)) {
     if (src.data.length !== src.width * src.height * 3) {
       throw new ImageError(
@@ -31,8 +44,9 @@ export async function loadImage(src: ImageSource): Promise<RgbImage> {
     throw new ImageError(`cannot read image ${label}: ${(e as Error).message}`);
   }
   try {
-    // No EXIF auto-rotation: the reference (Pillow/OpenCV) uses the stored pixel order too.
-    const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    // `.rotate()` without an angle applies (and drops) the EXIF orientation.
+    const img = opts.exifRotate === false ? sharp(bytes) : sharp(bytes).rotate();
+    const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (e) {
