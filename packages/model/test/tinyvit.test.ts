@@ -7,6 +7,7 @@ import { describeFixtures, fixturePath, manifest, readFixture } from '../../../t
 import { readTorchCheckpoint } from '../src/checkpoint/torch.js';
 import { MOBILE_SAM_TINYVIT, buildTinyVitEncoder, inferTinyVitConfig, type TinyVitConfig } from '../src/image-encoder-tinyvit.js';
 import { attentionBiasIndices } from '../src/tinyvit-blocks.js';
+import { PARITY_RTOL, relDiff } from '../../../testing/compare.js';
 
 const MEAN = [123.675, 116.28, 103.53];
 const STD = [58.395, 57.12, 57.375];
@@ -76,17 +77,9 @@ describeFixtures('MobileSAM TinyViT encoder against the reference (mobile_sam_ra
       const ref = parseNpy(new Uint8Array(readFixture(`mobile_sam_random/${scene}/embedding.npy`)));
       expect(ref.shape).toEqual([1, 256, 64, 64]);
       const y = got.data as Float32Array;
-      let diff = 0;
-      let peak = 0;
-      for (let i = 0; i < ref.data.length; i++) {
-        diff = Math.max(diff, Math.abs(y[i]! - ref.data[i]!));
-        peak = Math.max(peak, Math.abs(ref.data[i]!));
-      }
-      const ratio = diff / peak;
-      console.log(
-        `tinyvit ${scene}: max|diff| = ${diff.toExponential(3)}, max|ref| = ${peak.toFixed(3)}, ratio = ${ratio.toExponential(3)}`,
-      );
-      expect(ratio).toBeLessThanOrEqual(1e-3);
+      const ratio = relDiff(y, ref.data);
+      console.log(`tinyvit ${scene}: max|diff|/max|ref| = ${ratio.toExponential(3)}`);
+      expect(ratio).toBeLessThanOrEqual(PARITY_RTOL);
     });
   }
 

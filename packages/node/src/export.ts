@@ -7,7 +7,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writ
 import { basename, join } from 'node:path';
 import { quantizeMatMulsInt8, serializeModel, storeWeightsFloat16, type Graph } from '@tsam/onnx';
 import { buildDecoderGraph, buildEncoderGraph, inferSamConfig, readCheckpoint, type SamConfig, type StateDict } from '@tsam/model';
-import { applyImage, maskIntersectionUnion, preprocessImage, type RgbImage, type SessionLike } from '@tsam/core';
+import { applyCoords, applyImage, imagePoint, maskIntersectionUnion, preprocessImage, type RgbImage, type SessionLike } from '@tsam/core';
 import { sha256File } from './models/hash.js';
 import { createOrtSession } from './session.js';
 
@@ -177,7 +177,8 @@ export function syntheticScene(width = 1024, height = 768): RgbImage {
 /**
  * The accuracy of reduced-precision graphs in `dir` against float32 graphs built from the same
  * state dict, on one image: the embeddings, and the low-res masks / predicted IoUs of the full
- * pipelines (encoder + decoder_lowres) for a 4×4 grid of single foreground points (3 masks each).
+ * pipelines (encoder + decoder_lowres) for a 4×4 grid of single foreground points at image pixels
+ * `((i + 0.5) / 4 · W, (j + 0.5) / 4 · H)` (3 masks each).
  */
 export async function measurePrecisionLoss(
   sd: StateDict,
@@ -221,11 +222,15 @@ export async function measurePrecisionLoss(
     }
     const ious: number[] = [];
     let iouPredMaxDiff = 0;
-    const scale = size / Math.max(img.width, img.height);
     for (let gy = 0; gy < 4; gy++) {
       for (let gx = 0; gx < 4; gx++) {
-        const px = ((gx + 0.5) / 4) * img.width * scale;
-        const py = ((gy + 0.5) / 4) * img.height * scale;
+        // The predictor's own mapping, so `predict` at these image pixels gives the same figures.
+        const [px, py] = applyCoords(
+          [imagePoint(((gx + 0.5) / 4) * img.width, ((gy + 0.5) / 4) * img.height)],
+          img.height,
+          img.width,
+          size,
+        )[0]!;
         const feeds = {
           point_coords: { data: Float32Array.of(px, py, 0, 0), dims: [1, 2, 2] },
           point_labels: { data: Float32Array.of(1, -1), dims: [1, 2] },
