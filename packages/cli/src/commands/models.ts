@@ -1,10 +1,10 @@
-/** `tsam models pull|list`: the official checkpoints in the local cache. */
+/** `tsam models pull|list`: the official checkpoints (and any pulled by URL or path) in the local cache. */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describePullResult, formatBytes, listModels, modelsDir, progressBarReporter, pullModel } from '@tsam/node';
 
-/** Files in the models cache that no registry entry names (pulled by URL), skipping partial downloads. */
+/** Files in the models cache that no registry entry names (pulled by URL or path), skipping partial downloads. */
 function otherDownloads(known: Set<string>): { file: string; path: string; bytes: number }[] {
   let names: string[];
   try {
@@ -23,30 +23,54 @@ function otherDownloads(known: Set<string>): { file: string; path: string; bytes
 }
 
 export function modelsCommand(): Command {
-  const models = new Command('models').description('download and list official SAM checkpoints');
+  const models = new Command('models').description('download and list SAM checkpoints');
   models
     .command('pull')
-    .description('download a checkpoint (vit_b, vit_l, vit_h, mobile_sam) or a URL into the cache; resumes and checks SHA-256')
-    .argument('<name|url>', 'model name or URL')
-    .action(async (nameOrUrl: string) => {
+    .description(
+      'download a checkpoint (vit_b, vit_l, vit_h, mobile_sam) or a URL into the cache, or copy in a file downloaded by hand; resumes and checks SHA-256',
+    )
+    .argument('<name|url|path>', 'model name, https:// URL, or a local path / file:// URL')
+    .option('--json', 'print the result as JSON on stdout (and nothing else)')
+    .addHelpText(
+      'after',
+      '\nWithout network: download the file by hand (the URLs are in `tsam models list --json`), then\n  tsam models pull ~/Downloads/mobile_sam.pt\nIt is checked against the known SHA-256 and copied into the cache.',
+    )
+    .action(async (nameOrUrl: string, o: { json?: boolean }) => {
       const bar = progressBarReporter({ label: nameOrUrl });
       const result = await pullModel(nameOrUrl, { onProgress: bar.onProgress }).finally(() => bar.stop());
       process.stderr.write(`${describePullResult(result)}\n`);
-      process.stdout.write(`${result.path}\n`);
+      process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `${result.path}\n`);
     });
   models
     .command('list')
-    .description('list known models and whether they are downloaded')
-    .action(() => {
+    .description('list known models, where each one lives, and whether it is downloaded')
+    .option('--json', 'print the list as JSON on stdout')
+    .action((o: { json?: boolean }) => {
       const known = listModels();
+      // Checkpoints pulled by URL or path: usable as --checkpoint NAME (the file name, with or without extension).
+      const others = otherDownloads(new Set(known.map((m) => m.file)));
+      if (o.json) {
+        const rows = [
+          ...known.map((m) => ({
+            name: m.name,
+            file: m.file,
+            path: m.path,
+            url: m.url,
+            bytes: m.bytes ?? null,
+            downloaded: m.cached,
+            default: m.isDefault,
+          })),
+          ...others.map((f) => ({ name: f.file, file: f.file, path: f.path, url: null, bytes: f.bytes, downloaded: true, default: false })),
+        ];
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
       for (const m of known) {
         const size = m.bytes ? formatBytes(m.bytes) : '?';
-        process.stdout.write(
-          `${m.isDefault ? '*' : ' '} ${m.name.padEnd(12)} ${size.padStart(10)}  ${m.cached ? `downloaded: ${m.path}` : 'not downloaded'}\n`,
-        );
+        const state = m.cached ? `downloaded: ${m.path}` : `not downloaded (goes to ${m.path})`;
+        process.stdout.write(`${m.isDefault ? '*' : ' '} ${m.name.padEnd(12)} ${size.padStart(10)}  ${state}\n`);
       }
-      // Checkpoints pulled by URL: usable as --checkpoint PATH.
-      for (const f of otherDownloads(new Set(known.map((m) => m.file)))) {
+      for (const f of others) {
         process.stdout.write(`  ${f.file.padEnd(12)} ${formatBytes(f.bytes).padStart(10)}  downloaded: ${f.path}\n`);
       }
     });

@@ -14,6 +14,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type CacheOptions, modelPath } from './cache.js';
 import { ModelError, describeNetworkError } from './errors.js';
 import { hashFilePrefix } from './hash.js';
+import { importLocalModel, localSource } from './local.js';
 import { type ModelEntry, type RegistryOptions, findModel, isUrl, modelRegistry } from './registry.js';
 
 export interface PullProgress {
@@ -89,6 +90,11 @@ function resolveTarget(nameOrUrl: string, opts: RegistryOptions): Target {
   return { entry, url: entry.url, file: entry.file, sha256: entry.sha256, bytes: entry.bytes };
 }
 
+/** What to do without network: fetch the file elsewhere and hand it to `pull`. */
+function byHand(t: Target, dest: string): string {
+  return `Without network, download ${t.url} by hand, then run: npx tsam models pull /path/to/${t.file} (it is checked and copied to ${dest})`;
+}
+
 async function fileSize(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).size;
@@ -105,10 +111,13 @@ function parseContentRange(h: string | null): { start?: number; total?: number }
 }
 
 /**
- * Downloads a registry model (by name/alias) or an arbitrary URL into the cache.
+ * Downloads a registry model (by name/alias) or an arbitrary URL into the cache, or copies in a
+ * local file (a path or `file://` URL, e.g. downloaded by hand), checking it against the registry.
  * Never buffers the file in memory; safe to re-run after an interruption (resumes).
  */
 export async function pullModel(nameOrUrl: string, opts: PullOptions = {}): Promise<PullResult> {
+  const local = await localSource(nameOrUrl);
+  if (local) return importLocalModel(local, opts);
   const t = resolveTarget(nameOrUrl, opts);
   const dest = modelPath(t.file, opts);
   await mkdir(dirname(dest), { recursive: true });
@@ -185,7 +194,12 @@ async function downloadOnce(
     res = await (opts.fetchImpl ?? fetch)(t.url, { headers, signal: opts.signal, redirect: 'follow' });
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    throw new ModelError('NETWORK_ERROR', `Could not download ${t.url}: ${describeNetworkError(err)}`, { url: t.url }, { cause: err });
+    throw new ModelError(
+      'NETWORK_ERROR',
+      `Could not download ${t.url}: ${describeNetworkError(err)}. ${byHand(t, dest)}`,
+      { url: t.url },
+      { cause: err },
+    );
   }
 
   let total: number | undefined;
@@ -216,7 +230,10 @@ async function downloadOnce(
   } else {
     await res.body?.cancel().catch(() => undefined);
     const text = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-    throw new ModelError('HTTP_ERROR', `Download failed: HTTP ${text} for ${t.url}`, { url: t.url, status: res.status });
+    throw new ModelError('HTTP_ERROR', `Download failed: HTTP ${text} for ${t.url}. ${byHand(t, dest)}`, {
+      url: t.url,
+      status: res.status,
+    });
   }
   if (!res.body) throw new ModelError('HTTP_ERROR', `Empty response body from ${t.url}`, { url: t.url });
 

@@ -10,7 +10,8 @@ export type ModelErrorCode =
   | 'NETWORK_ERROR'
   | 'INCOMPLETE_DOWNLOAD'
   | 'CHECKSUM_MISMATCH'
-  | 'BAD_URL';
+  | 'BAD_URL'
+  | 'COPY_FAILED';
 
 export class ModelError extends Error {
   override readonly name = 'ModelError';

@@ -7,6 +7,7 @@ export { ModelError } from './errors.js';
 export type { ModelErrorCode } from './errors.js';
 export { sha256File } from './hash.js';
 export { pullModel } from './download.js';
+export { importLocalModel } from './local.js';
 export type { PullOptions, PullProgress, PullResult } from './download.js';
 export { describePullResult, formatBytes, progressBarReporter } from './progress.js';
 export type { ProgressBarReporter } from './progress.js';

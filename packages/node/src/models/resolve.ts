@@ -2,9 +2,9 @@
  * Maps a `--checkpoint` / `--model` argument to a file on disk without ever
  * downloading: commands that run a model must fail fast with the exact command to fix it.
  */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { type CacheOptions, modelPath } from './cache.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { type CacheOptions, modelPath, modelsDir } from './cache.js';
 import { ModelError } from './errors.js';
 import { DEFAULT_MODEL, type ModelEntry, type RegistryOptions, findModel, modelRegistry } from './registry.js';
 
@@ -55,8 +55,25 @@ export function listModels(opts: ModelOptions = {}): ModelInfo[] {
   });
 }
 
+/** A file pulled from a custom URL or path, by its file name or its name without the extension. */
+function customCached(arg: string, opts: CacheOptions): string | undefined {
+  const dir = modelsDir(opts);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const key = arg.toLowerCase();
+  const hit = names.find(
+    (f) => !f.endsWith('.part') && (f.toLowerCase() === key || f.slice(0, f.length - extname(f).length).toLowerCase() === key),
+  );
+  return hit && statSync(join(dir, hit)).isFile() ? join(dir, hit) : undefined;
+}
+
 /**
- * Existing path → that path; registry name/alias → its cached file; nothing → the default
+ * Existing path → that path; registry name/alias → its cached file; the name of a file pulled
+ * from a custom URL (`custom_sam` for `custom_sam.pth`) → that file; nothing → the default
  * model (mobile_sam). Throws a ModelError telling the user how to get a missing model.
  */
 export function resolveCheckpoint(nameOrPath?: string, opts: ModelOptions = {}): string {
@@ -68,14 +85,20 @@ export function resolveCheckpoint(nameOrPath?: string, opts: ModelOptions = {}):
     if (isCached(path, entry.bytes)) return path;
     throw new ModelError(
       'NOT_DOWNLOADED',
-      `Model "${entry.name}" is not downloaded. Run: npx tsam models pull ${entry.name} (or pass --checkpoint PATH)`,
+      `Model "${entry.name}" is not downloaded. Run: npx tsam models pull ${entry.name} (or pass --checkpoint PATH). ` +
+        `Without network, download ${entry.url} by hand, then run: npx tsam models pull /path/to/${entry.file}`,
     );
   }
+  const custom = /[/\\]/.test(arg) ? undefined : customCached(arg, opts);
+  if (custom) return custom;
   if (/[/\\]/.test(arg) || /\.(pth?|onnx|bin|safetensors)$/i.test(arg)) {
     throw new ModelError('CHECKPOINT_NOT_FOUND', `Checkpoint file not found: ${resolve(arg)}`);
   }
   const names = modelRegistry(opts)
     .map((e) => e.name)
     .join(', ');
-  throw new ModelError('UNKNOWN_MODEL', `Unknown model "${arg}" and no such file. Known models: ${names}.`);
+  throw new ModelError(
+    'UNKNOWN_MODEL',
+    `Unknown model "${arg}" and no such file. Known models: ${names}, or a file pulled into ${modelsDir(opts)} (see: npx tsam models list).`,
+  );
 }
