@@ -1,9 +1,14 @@
 /**
- * Progress of `tsam amg` on stderr. On a terminal: an images bar with an ETA (folders; it moves
- * within an image too, from the generator's prompt progress) and a prompts bar for the current
- * image, with the per-image lines printed above them. Elsewhere (logs, pipes): the lines only.
+ * Progress of `tsam amg` on stderr. On a terminal: an images bar (folders; it moves within an
+ * image too, from the generator's prompt progress) and a prompts bar for the current image, with
+ * the per-image lines printed above them. The ETA appears only once an image is done: before
+ * that, cli-progress has no rate to go on and would show `ETA NULL`/`INF`. Elsewhere (logs,
+ * pipes): the lines only.
  */
 import cliProgress from 'cli-progress';
+
+const WITH_ETA = 'images  [{bar}] {images}/{total} | {duration_formatted} | ETA {eta_formatted}';
+const NO_ETA = 'images  [{bar}] {images}/{total} | {duration_formatted} | ETA after the first image';
 
 export class AmgProgress {
   private readonly multi: cliProgress.MultiBar | undefined;
@@ -25,7 +30,10 @@ export class AmgProgress {
         total,
         0,
         { images: 0 },
-        { format: 'images  [{bar}] {images}/{total} | {duration_formatted} | ETA {eta_formatted}' },
+        {
+          format: (options, params, payload: { images: number }) =>
+            cliProgress.Format.Formatter({ ...options, format: payload.images > 0 ? WITH_ETA : NO_ETA }, params, payload),
+        },
       );
     }
   }
@@ -56,6 +64,7 @@ export class AmgProgress {
     else this.stream.write(`${line}\n`);
   }
 
+  /** Stops the bars (idempotent: the interrupt handler and the normal end may both call it). */
   stop(): void {
     if (!this.multi) return;
     this.multi.update(); // flush the logged lines

@@ -101,16 +101,29 @@ export function amgRecordCocoRle(seg: AmgRecord['segmentation'], h: number, w: n
   return typeof seg.counts === 'string' ? (seg as CompressedRle) : compressRle(seg as Rle);
 }
 
-/** One record per annotation, SA-1B style (`id` = imageId · 100000 + index, unique across a folder). */
+/** Annotations per image that SA-1B ids have room for: `id` = imageId · 100000 + index. */
+export const SA1B_ID_STRIDE = 100000;
+
+/**
+ * One record per annotation, SA-1B style (`id` = imageId · 100000 + index). With distinct image
+ * ids (the run record's id map) and fewer than 100000 masks per image, ids never collide in a
+ * folder; more masks are an error rather than a collision.
+ */
 export function amgSa1bRecord(
   records: readonly AmgRecord[],
   image: { imageId: number; width: number; height: number; fileName: string },
 ): { image: Record<string, unknown>; annotations: Record<string, unknown>[] } {
   const { imageId, width, height, fileName } = image;
+  if (records.length >= SA1B_ID_STRIDE)
+    throw new RangeError(
+      `${fileName}: ${records.length} masks, but SA-1B annotation ids leave room for ${SA1B_ID_STRIDE - 1} per image; raise --pred-iou-thresh or lower --points-per-side`,
+    );
+  if (!Number.isSafeInteger(imageId * SA1B_ID_STRIDE + SA1B_ID_STRIDE) || imageId < 0)
+    throw new RangeError(`${fileName}: image_id ${imageId} is too large for SA-1B annotation ids (image_id · ${SA1B_ID_STRIDE} + index)`);
   return {
     image: { image_id: imageId, width, height, file_name: fileName },
     annotations: records.map((r, i) => ({
-      id: imageId * 100000 + i,
+      id: imageId * SA1B_ID_STRIDE + i,
       segmentation: amgRecordCocoRle(r.segmentation, height, width),
       bbox: r.bbox,
       area: r.area,
@@ -177,8 +190,10 @@ async function writeMaskFolder(dir: string, records: readonly AmgRecord[], width
 
 export interface AmgFileOptions {
   format: AmgOutputFormat;
-  /** SA-1B `image_id` (default: from an `sa_<n>` name, else 1). */
+  /** SA-1B `image_id` (default: from an `sa_<n>` name, else 1; `tsam amg` passes the run record's id). */
   imageId?: number;
+  /** Apply the EXIF orientation when decoding (default true, like amg.py's `cv2.imread`). */
+  exifRotate?: boolean;
   /** Prompts done / total inside this image (the generator's progress). */
   onProgress?(done: number, total: number): void;
 }
@@ -207,7 +222,7 @@ export async function runAmgOnFile(
     throw new ImageError(`cannot read image ${file}: ${(e as Error).message}`);
   }
   if (size === 0) throw new ImageError(`cannot decode image ${file}: empty file (0 bytes)`);
-  const image = await loadImage(file);
+  const image = await loadImage(file, { exifRotate: opts.exifRotate !== false });
   const { width, height } = image;
   const records = await generator.generate(image, opts.onProgress ? { onProgress: opts.onProgress } : {});
   const output = amgOutputPath(file, outDir, opts.format);

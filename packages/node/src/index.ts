@@ -5,3 +5,4 @@ export * from './export.js';
 export * from './load.js';
 export * from './predictor.js';
 export * from './amg.js';
+export * from './amg-record.js';

@@ -2,21 +2,51 @@
  * `tsam amg`: the reference's `scripts/amg.py` (automatic mask generation on an image or a folder
  * of images) with the same flags and outputs: `<output>/<stem>/N.png` + `metadata.csv`, or with
  * `--convert-to-rle` `<output>/<stem>.json` (records with COCO RLE); `--format sa1b` writes SA-1B
- * per-image JSON instead. Reruns skip images whose output exists (outputs appear atomically);
- * unreadable images are reported and skipped, and make the exit code 1.
+ * per-image JSON instead. The folder's run record (`.tsam-amg.json`) holds the settings, the
+ * model hash and the SA-1B id map: reruns resume (skip finished images) only with the same
+ * settings. Unreadable images are reported and skipped, and make the exit code 1.
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AMG_DEFAULTS, AutomaticMaskGenerator, resolveAmgParams, type AmgParams } from '@tsam/core';
-import { amgOutputMode, amgOutputPath, listAmgInputs, runAmgOnFile, sa1bImageId, type AmgOutputFormat } from '@tsam/node';
+import {
+  AMG_RUN_RECORD,
+  amgOutputMode,
+  amgOutputPath,
+  assignImageIds,
+  diffAmgSettings,
+  listAmgInputs,
+  newAmgRunRecord,
+  readAmgRunRecord,
+  readModelManifest,
+  resolveCheckpoint,
+  runAmgOnFile,
+  sha256File,
+  sweepAmgTemps,
+  writeAmgRunRecord,
+  type AmgOutputFormat,
+  type AmgRunRecord,
+  type AmgSettings,
+} from '@tsam/node';
 import { AmgProgress } from '../amg-progress.js';
 import { parsePositiveInt } from '../args.js';
+import { checkOutputDir } from '../output-check.js';
 import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
 
-function parseFloatArg(value: string): number {
+/** A number in [lo, hi] (or [lo, hi) with `hiOpen`). */
+function inRange(lo: number, hi: number, hiOpen = false): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    const ok = value.trim() !== '' && Number.isFinite(n) && n >= lo && (hiOpen ? n < hi : n <= hi);
+    if (!ok) throw new InvalidArgumentError(`expected a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got "${value}"`);
+    return n;
+  };
+}
+
+function parseNonNegative(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -31,22 +61,32 @@ type AmgKey = Exclude<keyof AmgParams, 'pointGrids' | 'outputMode'>;
 
 /** amg.py's "AMG Settings", in its order; commander's camelCase of each flag is the AmgParams key. */
 const AMG_SETTINGS: [flag: string, key: AmgKey, parse: (v: string) => number, help: string][] = [
-  ['--points-per-side <n>', 'pointsPerSide', parsePositiveInt, 'sample a grid with this many points to a side'],
-  ['--points-per-batch <n>', 'pointsPerBatch', parsePositiveInt, 'prompts decoded per decoder run'],
-  ['--pred-iou-thresh <x>', 'predIouThresh', parseFloatArg, 'drop masks whose predicted IoU is below this (0 = off)'],
-  ['--stability-score-thresh <x>', 'stabilityScoreThresh', parseFloatArg, 'drop masks whose stability score is below this (0 = off)'],
-  ['--stability-score-offset <x>', 'stabilityScoreOffset', parseFloatArg, 'logit offset used to measure the stability score'],
-  ['--box-nms-thresh <x>', 'boxNmsThresh', parseFloatArg, 'box IoU above which a duplicate mask is dropped'],
-  ['--crop-n-layers <n>', 'cropNLayers', parseNonNegativeInt, 'if > 0, also run on crops, at this many scales'],
-  ['--crop-nms-thresh <x>', 'cropNmsThresh', parseFloatArg, 'box IoU above which duplicates across crops are dropped'],
-  ['--crop-overlap-ratio <x>', 'cropOverlapRatio', parseFloatArg, 'crop overlap, as a fraction of the short image side'],
+  ['--points-per-side <n>', 'pointsPerSide', parsePositiveInt, 'sample a grid with this many points to a side (integer ≥ 1)'],
+  ['--points-per-batch <n>', 'pointsPerBatch', parsePositiveInt, 'prompts decoded per decoder run (integer ≥ 1)'],
+  ['--pred-iou-thresh <x>', 'predIouThresh', inRange(0, 1), 'drop masks whose predicted IoU is below this, in [0, 1] (0 = off)'],
+  [
+    '--stability-score-thresh <x>',
+    'stabilityScoreThresh',
+    inRange(0, 1),
+    'drop masks whose stability score is below this, in [0, 1] (0 = off)',
+  ],
+  ['--stability-score-offset <x>', 'stabilityScoreOffset', parseNonNegative, 'logit offset used to measure the stability score (≥ 0)'],
+  ['--box-nms-thresh <x>', 'boxNmsThresh', inRange(0, 1), 'box IoU above which a duplicate mask is dropped, in [0, 1]'],
+  ['--crop-n-layers <n>', 'cropNLayers', parseNonNegativeInt, 'if > 0, also run on crops, at this many scales (integer ≥ 0)'],
+  ['--crop-nms-thresh <x>', 'cropNmsThresh', inRange(0, 1), 'box IoU above which duplicates across crops are dropped, in [0, 1]'],
+  ['--crop-overlap-ratio <x>', 'cropOverlapRatio', inRange(0, 1, true), 'crop overlap, as a fraction of the short image side, in [0, 1)'],
   [
     '--crop-n-points-downscale-factor <n>',
     'cropNPointsDownscaleFactor',
     parsePositiveInt,
-    'points per side in crop layer n are divided by this^n',
+    'points per side in crop layer n are divided by this^n (integer ≥ 1)',
   ],
-  ['--min-mask-region-area <n>', 'minMaskRegionArea', parseNonNegativeInt, 'remove islands and holes smaller than this many pixels'],
+  [
+    '--min-mask-region-area <n>',
+    'minMaskRegionArea',
+    parseNonNegativeInt,
+    'remove islands and holes smaller than this many pixels (integer ≥ 0)',
+  ],
 ];
 
 interface AmgOpts extends ModelOpts, Partial<Record<AmgKey, number>> {
@@ -55,6 +95,8 @@ interface AmgOpts extends ModelOpts, Partial<Record<AmgKey, number>> {
   convertToRle?: boolean;
   format?: AmgOutputFormat;
   overwrite?: boolean;
+  exifRotate: boolean;
+  json?: boolean;
   modelType?: string;
   device?: string;
 }
@@ -72,25 +114,26 @@ export function amgCommand(): Command {
     .requiredOption('--output <dir>', 'output folder: a folder of PNGs per image, or one JSON per image')
     .option('--convert-to-rle', 'write <output>/<name>.json with COCO RLE masks instead of PNG folders (same as --format rle)')
     .addOption(
-      new Option('--format <format>', 'png: <name>/N.png + metadata.csv; rle: records JSON; sa1b: SA-1B per-image JSON').choices([
-        'png',
-        'rle',
-        'sa1b',
-      ]),
+      new Option('--format <format>', 'png: <name>/N.png + metadata.csv; rle: records JSON; sa1b: SA-1B per-image JSON')
+        .choices(['png', 'rle', 'sa1b'])
+        .default('png'),
     )
-    .option('--overwrite', 'redo images whose output already exists (default: skip them)')
+    .option('--overwrite', 'redo images whose output already exists, also with other settings (default: resume, skipping them)')
+    .option('--no-exif-rotate', 'keep the stored pixel order of JPEGs (default: apply the EXIF orientation, as cv2.imread does)')
+    .option('--json', 'print a JSON summary on stdout (progress stays on stderr)')
     .addOption(new Option('--model-type <type>', 'accepted for amg.py compatibility and ignored: the model type comes from the checkpoint'))
     .addOption(new Option('--device <device>', 'accepted for amg.py compatibility and ignored: tsam runs on ONNX Runtime (CPU)'));
   addModelOptions(cmd);
   for (const [flag, key, parse, help] of AMG_SETTINGS) {
     const def = AMG_DEFAULTS[key];
-    cmd.addOption(new Option(flag, `${help} (default ${key === 'cropOverlapRatio' ? '512/1500' : def})`).argParser(parse));
+    cmd.addOption(new Option(flag, `${help} (default: ${key === 'cropOverlapRatio' ? '512/1500 ≈ 0.3413' : def})`).argParser(parse));
   }
   cmd.addHelpText(
     'after',
-    '\nExamples:\n  tsam amg --checkpoint sam_vit_b_01ec64.pth --input photos/ --output masks/\n  tsam amg --input photo.jpg --output out/ --convert-to-rle --points-per-side 16',
+    `\nReruns into the same --output resume: finished images are skipped if the settings and the model match the folder's ${AMG_RUN_RECORD}.\n\nExamples:\n  tsam amg --checkpoint sam_vit_b_01ec64.pth --input photos/ --output masks/\n  tsam amg --input photo.jpg --output out/ --convert-to-rle --points-per-side 16`,
   );
-  return cmd.action(async (opts: AmgOpts) => {
+  return cmd.action(async (opts: AmgOpts, command: Command) => {
+    if (command.getOptionValueSource('format') === 'default') delete opts.format;
     const format = outputFormat(opts);
     const overrides: Partial<AmgParams> = {};
     for (const [, key] of AMG_SETTINGS) if (opts[key] !== undefined) overrides[key] = opts[key];
@@ -103,7 +146,50 @@ export function amgCommand(): Command {
   });
 }
 
+/** The model's identity for the run record, without loading it (the checkpoint's SHA-256). */
+async function modelIdentity(opts: ModelOpts): Promise<AmgSettings['model']> {
+  if (opts.modelDir !== undefined) {
+    const m = readModelManifest(opts.modelDir);
+    return { sha256: m.checkpoint.sha256, precision: m.precision ?? 'fp32' };
+  }
+  return { sha256: await sha256File(resolveCheckpoint(opts.checkpoint)), precision: 'fp32' };
+}
+
+function recordedParams(p: AmgParams): AmgSettings['params'] {
+  const out = {} as Record<AmgKey, number>;
+  for (const [, key] of AMG_SETTINGS) out[key] = p[key] as number;
+  return out as AmgSettings['params'];
+}
+
+/** The folder's record for this run: resumes a matching one, refuses (or with --overwrite restarts) another. */
+function openRunRecord(opts: AmgOpts, files: string[], format: AmgOutputFormat, settings: AmgSettings): AmgRunRecord {
+  let old: AmgRunRecord | undefined;
+  try {
+    old = readAmgRunRecord(opts.output);
+  } catch (e) {
+    if (!opts.overwrite) throw e;
+  }
+  if (old) {
+    const diff = diffAmgSettings(old.settings, settings);
+    if (diff.length === 0) return old;
+    if (!opts.overwrite)
+      throw new Error(
+        `--output ${opts.output} holds masks made with other settings: ${diff.join('; ')}. ` +
+          'Rerun with those settings to resume, pass --overwrite to redo every image with these, or choose another --output',
+      );
+    return newAmgRunRecord(settings, old.image_ids);
+  }
+  const unknown = files.filter((f) => existsSync(amgOutputPath(f, opts.output, format))).map((f) => basename(f));
+  if (unknown.length > 0 && !opts.overwrite)
+    throw new Error(
+      `--output ${opts.output} already holds output for ${unknown.length} image(s) (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}) ` +
+        `but no run record ${AMG_RUN_RECORD}, so their settings are unknown; pass --overwrite to redo them, or choose another --output`,
+    );
+  return newAmgRunRecord(settings);
+}
+
 async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams): Promise<void> {
+  const t0 = performance.now();
   const { files, ignored } = listAmgInputs(opts.input);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (ignored.length > 0)
@@ -114,53 +200,103 @@ async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams)
         .join(', ')}${ignored.length > 5 ? ', …' : ''}`,
     );
   if (files.length === 0) throw new Error(`no images in ${opts.input} (PNG, JPEG, WebP, TIFF, GIF, AVIF)`);
-  const failed: string[] = [];
+  checkOutputDir(opts.output, '--output'); // before any model work: a bad --output fails in milliseconds
+  const swept = sweepAmgTemps(opts.output, 'stale');
+  if (swept.length > 0) say(`removed ${swept.length} temporary file(s) left in ${opts.output} by an interrupted run`);
+  const settings: AmgSettings = { format, params: recordedParams(params), model: await modelIdentity(opts), exifRotate: opts.exifRotate };
+  const record = openRunRecord(opts, files, format, settings);
+  const { ids, clashes } = assignImageIds(files, record.image_ids);
+
+  const failed: { file: string; reason: string }[] = [];
+  const fail = (file: string, reason: string, tag = basename(file)) => {
+    failed.push({ file, reason });
+    return `${tag}: failed, skipped: ${reason}`;
+  };
+  for (const c of clashes)
+    say(fail(c.file, `its SA-1B image_id ${c.id} is already ${c.holder}'s (${AMG_RUN_RECORD}); rename one`, basename(c.file)));
   const owner = new Map<string, string>();
-  const todo: { file: string; index: number }[] = [];
+  const todo: { file: string; imageId: number; name: string }[] = [];
   let skipped = 0;
-  files.forEach((file, index) => {
+  for (const file of files) {
+    const imageId = ids.get(file);
+    if (imageId === undefined) continue; // an id clash, reported above
     const out = amgOutputPath(file, opts.output, format);
     const other = owner.get(out);
     if (other !== undefined) {
-      failed.push(file);
-      return say(
-        `${basename(file)}: failed: ${basename(other)} writes the same output ${out} (names differ only in extension); rename one`,
-      );
+      say(fail(file, `${basename(other)} writes the same output ${out} (names differ only in extension); rename one`));
+      continue;
     }
     owner.set(out, file);
-    if (!opts.overwrite && existsSync(out)) skipped++;
-    else todo.push({ file, index });
-  });
-  if (skipped > 0) say(`skipping ${skipped} image(s) whose output exists in ${opts.output} (--overwrite redoes them)`);
-  let done = 0;
-  if (todo.length > 0) {
-    const sam = await openModel(opts);
-    const batchedDecoder = await sam.openBatchedDecoder();
-    const generator = new AutomaticMaskGenerator({ encoder: sam.encoder, batchedDecoder, modelSize: sam.manifest.modelSize }, params);
-    const progress = new AmgProgress(todo.length);
-    try {
-      for (const [k, { file, index }] of todo.entries()) {
-        const tag = `[${k + 1}/${todo.length}] ${basename(file)}`;
-        progress.startImage(basename(file));
-        const t0 = performance.now();
-        try {
-          const imageId = sa1bImageId(file, index + 1);
-          const r = await runAmgOnFile(generator, file, opts.output, { format, imageId, onProgress: progress.onProgress });
-          const secs = ((performance.now() - t0) / 1000).toFixed(1);
-          progress.log(`${tag}: ${r.masks} masks (${r.width}×${r.height}, ${secs} s) → ${r.output}`);
-          done++;
-        } catch (e) {
-          failed.push(file);
-          progress.log(`${tag}: failed, skipped: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        progress.finishImage();
-      }
-    } finally {
-      progress.stop();
-      await batchedDecoder.release?.();
-    }
+    const name = basename(out);
+    if (!opts.overwrite && record.outputs[name] && existsSync(out)) skipped++;
+    else todo.push({ file, imageId, name });
   }
-  const failures = failed.length > 0 ? ` (${failed.map((f) => basename(f)).join(', ')})` : '';
-  say(`amg: ${done} done, ${skipped} skipped, ${failed.length} failed of ${files.length} image(s)${failures} → ${opts.output}`);
+  if (skipped > 0) say(`skipping ${skipped} image(s) whose output exists in ${opts.output} (--overwrite redoes them)`);
+
+  let done = 0;
+  let masks = 0;
+  const summary = (extra: Record<string, unknown> = {}) => ({
+    input: opts.input,
+    output: opts.output,
+    images: files.length,
+    done,
+    skipped,
+    failed,
+    masks,
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+    ...extra,
+  });
+  let progress: AmgProgress | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress?.stop();
+    sweepAmgTemps(opts.output, 'own'); // the image in progress leaves nothing behind
+    say(`tsam amg: interrupted (${signal}) with ${done} of ${todo.length} image(s) done; rerun the same command to resume`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary({ interrupted: signal }))}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (todo.length > 0) {
+      await writeAmgRunRecord(opts.output, record); // settings and ids first: every later entry is made under them
+      const sam = await openModel(opts);
+      const batchedDecoder = await sam.openBatchedDecoder();
+      const generator = new AutomaticMaskGenerator({ encoder: sam.encoder, batchedDecoder, modelSize: sam.manifest.modelSize }, params);
+      progress = new AmgProgress(todo.length);
+      try {
+        for (const [k, { file, imageId, name }] of todo.entries()) {
+          const tag = `[${k + 1}/${todo.length}] ${basename(file)}`;
+          progress.startImage(basename(file));
+          const t = performance.now();
+          try {
+            const r = await runAmgOnFile(generator, file, opts.output, {
+              format,
+              imageId,
+              exifRotate: opts.exifRotate,
+              onProgress: progress.onProgress,
+            });
+            record.outputs[name] = { source: basename(file), image_id: imageId, masks: r.masks };
+            await writeAmgRunRecord(opts.output, record);
+            const secs = ((performance.now() - t) / 1000).toFixed(1);
+            progress.log(`${tag}: ${r.masks} masks (${r.width}×${r.height}, ${secs} s) → ${r.output}`);
+            done++;
+            masks += r.masks;
+          } catch (e) {
+            progress.log(fail(file, e instanceof Error ? e.message : String(e), tag));
+          }
+          progress.finishImage();
+        }
+      } finally {
+        progress.stop();
+        await batchedDecoder.release?.();
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const names = failed.length > 0 ? ` (${failed.map((f) => basename(f.file)).join(', ')})` : '';
+  say(`amg: ${done} done, ${skipped} skipped, ${failed.length} failed of ${files.length} image(s)${names} → ${opts.output}`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary())}\n`);
   if (failed.length > 0) process.exitCode = 1;
 }
