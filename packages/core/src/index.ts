@@ -15,7 +15,9 @@ export * from './masks/stability.js';
 export * from './masks/components.js';
 export * from './masks/polygons.js';
 export * from './masks/uncrop.js';
-export * from './masks/postprocess.js';
+// The upscalers; the reference's helpers (linearAxis, lerp32, postprocessMasks) stay internal: tests import them from masks/postprocess.ts.
+export { MaskUpscaler, type LinearAxis, type UpscaleGeometry } from './masks/postprocess.js';
+export { BinaryMaskUpscaler } from './masks/binary-upscale.js';
 export * from './amg/params.js';
 export * from './amg/crops.js';
 export * from './amg/records.js';

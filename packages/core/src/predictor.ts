@@ -10,7 +10,7 @@
  * full-size `masks` output) the runtime does not compute the 4 full-size masks either.
  */
 import { requireOutput, type SamSessions, type SessionLike, type TensorLike } from './backend.js';
-import { BinaryMaskUpscaler } from './binary-upscale.js';
+import { BinaryMaskUpscaler } from './masks/binary-upscale.js';
 import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from './coords.js';
 import { applyImage, preprocessImage } from './image/preprocess.js';
 import { MaskUpscaler } from './masks/postprocess.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaskUpscaler, logitsToMask } from '../src/index.js';
-import { BinaryMaskUpscaler } from '../src/binary-upscale.js';
+import { BinaryMaskUpscaler, MaskUpscaler, logitsToMask } from '../src/index.js';
 
 let seed = 7;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

@@ -1,6 +1,10 @@
-/** postprocessMasks / MaskUpscaler: torch bilinear (align_corners=False) 256² → 1024² → crop → (h, w). */
+/**
+ * postprocessMasks / MaskUpscaler: torch bilinear (align_corners=False) 256² → 1024² → crop → (h, w).
+ * Exactness against the reference's own masks: packages/node/test/upscale-exact.test.ts.
+ */
 import { describe, expect, it } from 'vitest';
-import { getPreprocessShape, linearAxis, MaskUpscaler, postprocessMasks } from '../src/index.js';
+import { getPreprocessShape, MaskUpscaler } from '../src/index.js';
+import { lerp32, linearAxis, postprocessMasks } from '../src/masks/postprocess.js';
 import { expectSameArray } from './helpers.js';
 import { rng } from './masks-helpers.js';
 
@@ -14,8 +18,8 @@ function naive(low: Float32Array, h: number, w: number): Float32Array {
     const out = new Float32Array(oh * ow);
     for (let y = 0; y < oh; y++) {
       for (let x = 0; x < ow; x++) {
-        const row = (r: number): number => f(src[r * iw + ax.i0[x]!]! * ax.w0[x]! + src[r * iw + ax.i1[x]!]! * ax.w1[x]!);
-        out[y * ow + x] = row(ay.i0[y]!) * ay.w0[y]! + row(ay.i1[y]!) * ay.w1[y]!;
+        const row = (r: number): number => lerp32(src[r * iw + ax.i0[x]!]!, ax.w0[x]!, src[r * iw + ax.i1[x]!]!, ax.w1[x]!);
+        out[y * ow + x] = lerp32(row(ay.i0[y]!), ay.w0[y]!, row(ay.i1[y]!), ay.w1[y]!);
       }
     }
     return out;
@@ -41,13 +45,15 @@ describe('linearAxis (torch area_pixel_compute_source_index)', () => {
     expect([a.i0[2], a.i1[2], a.w1[2]]).toEqual([0, 1, 0.125]); // 0.25·2.5 − 0.5
     expect([a.i0[1023], a.i1[1023], a.w1[1023]]).toEqual([255, 255, 0.375]);
   });
-  it('downscaling uses float32 scale in/out', () => {
-    const a = linearAxis(1024, 97);
-    const scale = f(1024 / 97);
-    const src = f(f(scale * 10.5) - 0.5);
-    expect(a.i0[10]).toBe(Math.floor(src));
-    expect(a.w1[10]).toBe(f(src - Math.floor(src)));
-    expect(a.w0[10]).toBe(f(1 - a.w1[10]!));
+  it('float32 scale in/out, exact source index, float32 weights', () => {
+    const a = linearAxis(644, 61);
+    const scale = f(644 / 61);
+    const src = scale * 28.5 - 0.5; // exact in a double: 24-bit scale × 6-bit (o + 0.5)
+    expect(a.i0[28]).toBe(300);
+    expect(a.w1[28]).toBe(f(src - 300));
+    expect(a.w0[28]).toBe(f(1 - a.w1[28]!));
+    // Rounding the index to float32 first would give another weight (and flip a fixture pixel).
+    expect(a.w1[28]).not.toBe(f(f(f(scale * 28.5) - 0.5) - 300));
   });
   it('equal sizes copy', () => {
     const a = linearAxis(5, 5);

@@ -15,11 +15,11 @@ import {
   imagePoint,
   maskIntersectionUnion,
   parseNpy,
-  postprocessMasks,
   rleToMask,
   type AmgRecord,
   type Rle,
 } from '@tsam/core';
+import { postprocessMasks } from '../../core/src/masks/postprocess.js';
 import { loadImage, loadSam } from '../src/index.js';
 import { FIXTURES_DIR, describeFixtures, fixturePath, manifest, readFixture, readFixtureJson } from '../../../testing/fixtures.js';
 

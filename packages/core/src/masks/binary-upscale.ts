@@ -1,19 +1,21 @@
 /**
- * Binary masks at the original image size straight from low-res logits: exactly
- * `logitsToMask(new MaskUpscaler(origSize).run(low))` (masks/postprocess.ts, torch's bilinear
- * `postprocess_masks` in float32 stages), without computing most of the full-size logits.
+ * The fast path: binary masks at the original image size straight from low-res logits, exactly
+ * `logitsToMask(new MaskUpscaler(origSize).run(low))` (postprocess.ts, the float32 reference of
+ * torch's `postprocess_masks`), without computing most of the full-size logits. It uses the
+ * reference's tap tables (`upscaleGeometry`) and tap arithmetic (`lerp32`), so every value it does
+ * compute is the reference's, bit for bit.
  *
  * Every bilinear tap has non-negative weights, so where both source values of a tap are positive
  * (and not tiny) the result is positive, and where both are ≤ 0 it is ≤ 0. The upscaler's last
  * two stages (along x to the output width, then along y to the output height) therefore only need
  * real arithmetic next to sign changes: each intermediate row is kept as runs of one sign, the
  * runs of two source rows are merged per output row, agreeing runs are filled with `fill`, and
- * only the pixels in disagreeing (or tiny) runs are computed, with the same float32 arithmetic as
- * MaskUpscaler. For a 1800×1200 image that is a few thousand pixels per mask instead of 2.2 M.
+ * only the pixels in disagreeing (or tiny) runs are computed. For a 1800×1200 image that is a few
+ * thousand pixels per mask instead of 2.2 M. Noisy logits (sign changes everywhere) go through
+ * the reference itself.
  */
-import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from './coords.js';
-import { linearAxis, type LinearAxis } from './masks/postprocess.js';
-import { getPreprocessShape } from './transforms.js';
+import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from '../coords.js';
+import { lerp32, MaskUpscaler, type LinearAxis } from './postprocess.js';
 
 /**
  * Average sign runs per low-res row above which the logits count as noise: sign changes are then
@@ -66,8 +68,8 @@ interface Axis extends LinearAxis {
   outSize: number;
 }
 
-function axis(inSize: number, outSize: number, count: number = outSize): Axis {
-  const ax = linearAxis(inSize, outSize, count);
+function withAfter(ax: LinearAxis, inSize: number): Axis {
+  const count = ax.i0.length;
   const after = new Int32Array(inSize);
   let x = 0;
   for (let c = 0; c < inSize; c++) {
@@ -138,6 +140,8 @@ export class BinaryMaskUpscaler {
   readonly height: number;
   readonly width: number;
   readonly inputSize: [h: number, w: number];
+  /** The reference: its tap tables are used here, and it upscales noisy logits whole. */
+  readonly reference: MaskUpscaler;
   private readonly lowSize: number;
   private readonly ax1x: Axis;
   private readonly ax1y: Axis;
@@ -152,10 +156,8 @@ export class BinaryMaskUpscaler {
   private readonly runsC: Runs;
   private readonly runsD: Runs[];
   private low: ArrayLike<number> = new Float32Array(0);
-  private midX: Float32Array | undefined;
-  private row: Float32Array | undefined;
   // Rows of stages B (low rows along x) and C (intermediate rows) are computed in full, once, when
-  // a row needs more than `dense` exact values (noisy logits); sparse boundaries are computed alone.
+  // a row needs more than `dense` exact values; sparse boundaries are computed alone.
   private readonly dense: number;
   private readonly rowB: Float32Array;
   private readonly rowC: Float32Array;
@@ -166,24 +168,18 @@ export class BinaryMaskUpscaler {
 
   /** `origSize` `[h, w]` is the image (or crop) size the masks are for. */
   constructor(origSize: readonly [h: number, w: number], modelSize: number = MODEL_INPUT_SIZE, lowSize: number = LOW_RES_SIZE) {
-    const [h, w] = origSize;
-    const [newH, newW] = getPreprocessShape(h, w, modelSize);
-    this.height = h;
-    this.width = w;
-    this.inputSize = [newH, newW];
+    this.reference = new MaskUpscaler(origSize, modelSize, lowSize);
+    const g = this.reference.geometry;
+    [this.height, this.width] = origSize;
+    this.inputSize = g.inputSize;
+    const [newH, newW] = g.inputSize;
     this.lowSize = lowSize;
-    this.ax1x = axis(lowSize, modelSize, newW);
-    this.ax1y = axis(lowSize, modelSize, newH);
-    this.ax2x = axis(newW, w);
-    this.ax2y = axis(newH, h);
-    const need = new Uint8Array(newH);
-    for (let y = 0; y < h; y++) need[this.ax2y.i0[y]!] = need[this.ax2y.i1[y]!] = 1;
-    this.rows = [];
-    for (let r = 0; r < newH; r++) if (need[r]) this.rows.push(r);
-    const needLow = new Uint8Array(lowSize);
-    for (const r of this.rows) needLow[this.ax1y.i0[r]!] = needLow[this.ax1y.i1[r]!] = 1;
-    this.lowRowsNeeded = [];
-    for (let k = 0; k < lowSize; k++) if (needLow[k]) this.lowRowsNeeded.push(k);
+    this.ax1x = withAfter(g.ax1x, lowSize);
+    this.ax1y = withAfter(g.ax1y, lowSize);
+    this.ax2x = withAfter(g.ax2x, newW);
+    this.ax2y = withAfter(g.ax2y, newH);
+    this.rows = g.rows;
+    this.lowRowsNeeded = g.lowRows;
     this.runsLow = Array.from({ length: lowSize }, () => new Runs());
     this.runsB = Array.from({ length: lowSize }, () => new Runs());
     this.runsC = new Runs();
@@ -198,11 +194,12 @@ export class BinaryMaskUpscaler {
   }
 
   /** One `lowSize × lowSize` plane of logits → `h × w` mask bytes (1 where the logit is > 0). */
-  run(low: ArrayLike<number>, out: Uint8Array = new Uint8Array(this.height * this.width)): Uint8Array {
+  run(low: ArrayLike<number>, into?: Uint8Array): Uint8Array {
     const ls = this.lowSize;
     if (low.length !== ls * ls) throw new RangeError(`BinaryMaskUpscaler: expected ${ls}×${ls} logits, got ${low.length}`);
-    if (out.length !== this.height * this.width) throw new RangeError(`BinaryMaskUpscaler: output must hold ${this.height}×${this.width}`);
-    out.fill(0);
+    if (into && into.length !== this.height * this.width)
+      throw new RangeError(`BinaryMaskUpscaler: output must hold ${this.height}×${this.width}`);
+    const out = into ? into.fill(0) : new Uint8Array(this.height * this.width); // a new array is already zeroed
     this.low = low;
     this.readyB.fill(0);
     this.readyC.fill(0);
@@ -237,65 +234,29 @@ export class BinaryMaskUpscaler {
       const b = i1[y]!;
       const p = w0[y]!;
       const q = w1[y]!;
-      mergeRuns(this.runsD[a]!, this.runsD[b]!, w, (x) => Math.fround(this.valD(a, x) * p + this.valD(b, x) * q), null, out, y * w);
+      mergeRuns(this.runsD[a]!, this.runsD[b]!, w, (x) => lerp32(this.valD(a, x), p, this.valD(b, x), q), null, out, y * w);
     }
     return out;
   }
 
-  /**
-   * Noisy logits: every pixel, MaskUpscaler's arithmetic in straight loops (stage B rows, then per
-   * intermediate row stages C and D, then stage E thresholded into the bytes).
-   */
+  /** Noisy logits: the reference's logits, row by row, thresholded into the bytes. */
   private runFull(low: ArrayLike<number>, out: Uint8Array): Uint8Array {
-    const ls = this.lowSize;
-    const [newH, newW] = this.inputSize;
     const w = this.width;
-    const rowB = this.rowB;
-    {
-      const { i0, i1, w0, w1 } = this.ax1x;
-      for (const k of this.lowRowsNeeded) {
-        const src = k * ls;
-        const dst = k * newW;
-        for (let c = 0; c < newW; c++) rowB[dst + c] = low[src + i0[c]!]! * w0[c]! + low[src + i1[c]!]! * w1[c]!;
-      }
-    }
-    const midX = (this.midX ??= new Float32Array(newH * w));
-    const mid = this.rowC;
-    {
-      const { i0: y0, i1: y1, w0: wy0, w1: wy1 } = this.ax1y;
-      const { i0: u0, i1: u1, w0: wu0, w1: wu1 } = this.ax2x;
-      for (const r of this.rows) {
-        const a = y0[r]! * newW;
-        const b = y1[r]! * newW;
-        const p = wy0[r]!;
-        const q = wy1[r]!;
-        const m = r * newW;
-        for (let c = 0; c < newW; c++) mid[m + c] = rowB[a + c]! * p + rowB[b + c]! * q;
-        const mx = r * w;
-        for (let x = 0; x < w; x++) midX[mx + x] = mid[m + u0[x]!]! * wu0[x]! + mid[m + u1[x]!]! * wu1[x]!;
-      }
-    }
-    const { i0: v0, i1: v1, w0: wv0, w1: wv1 } = this.ax2y;
-    const row = (this.row ??= new Float32Array(w));
-    const bits = new Int32Array(row.buffer, row.byteOffset, w);
-    for (let y = 0; y < this.height; y++) {
-      const a = v0[y]! * w;
-      const b = v1[y]! * w;
-      const p = wv0[y]!;
-      const q = wv1[y]!;
-      const base = y * w;
-      for (let x = 0; x < w; x++) row[x] = midX[a + x]! * p + midX[b + x]! * q;
+    let bits: Int32Array | undefined; // the row buffer's float32 bits (the reference reuses one buffer)
+    this.reference.runRows(low, (y, row) => {
       // Branch-free `row[x] > 0` on the float32 bits: sign clear, not +0, not NaN (noisy signs
       // make a compare-and-branch mispredict half the time).
+      if (bits?.buffer !== row.buffer || bits.byteOffset !== row.byteOffset) bits = new Int32Array(row.buffer, row.byteOffset, w);
+      const base = y * w;
       for (let x = 0; x < w; x++) {
         const i = bits[x]!;
         out[base + x] = (-i >>> 31) & (~i >>> 31) & (((0x7f800000 - i) >>> 31) ^ 1);
       }
-    }
+    });
     return out;
   }
 
-  // The exact values of MaskUpscaler's stages (each stored as float32 there).
+  // The exact values of the reference's stages (each stored as float32 there).
   private valB(k: number, c: number): number {
     const newW = this.inputSize[1];
     if (this.readyB[k]) return this.rowB[k * newW + c]!;
@@ -310,7 +271,7 @@ export class BinaryMaskUpscaler {
   private computeB(k: number, c: number): number {
     const { i0, i1, w0, w1 } = this.ax1x;
     const base = k * this.lowSize;
-    return Math.fround(this.low[base + i0[c]!]! * w0[c]! + this.low[base + i1[c]!]! * w1[c]!);
+    return lerp32(this.low[base + i0[c]!]!, w0[c]!, this.low[base + i1[c]!]!, w1[c]!);
   }
 
   private valC(r: number, c: number): number {
@@ -326,11 +287,11 @@ export class BinaryMaskUpscaler {
 
   private computeC(r: number, c: number): number {
     const { i0, i1, w0, w1 } = this.ax1y;
-    return Math.fround(this.valB(i0[r]!, c) * w0[r]! + this.valB(i1[r]!, c) * w1[r]!);
+    return lerp32(this.valB(i0[r]!, c), w0[r]!, this.valB(i1[r]!, c), w1[r]!);
   }
 
   private valD(r: number, x: number): number {
     const { i0, i1, w0, w1 } = this.ax2x;
-    return Math.fround(this.valC(r, i0[x]!) * w0[x]! + this.valC(r, i1[x]!) * w1[x]!);
+    return lerp32(this.valC(r, i0[x]!), w0[x]!, this.valC(r, i1[x]!), w1[x]!);
   }
 }
