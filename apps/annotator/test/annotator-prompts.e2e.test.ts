@@ -11,7 +11,7 @@ import { fixturePath } from '../../../testing/fixtures.js';
 import { expectSameAsNode, nodePredictor, promptOf, startServer } from './helpers/reference.js';
 import { at, currentMask, latency, previewMask, settle, state, waitFor } from './helpers/app.js';
 import { describeBrowser, launchChromium, openApp } from './helpers/browser.js';
-import { fromRle, median } from './helpers/masks.js';
+import { area, fromRle, median } from './helpers/masks.js';
 
 describeBrowser('annotator: prompts against the real server (Chromium)', () => {
   let server: TsamServer;
@@ -96,17 +96,23 @@ describeBrowser('annotator: prompts against the real server (Chromium)', () => {
     await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'box');
   });
 
-  it('picks a multimask candidate by key and by click; undo and redo', async () => {
+  it('each of the 3 candidates, by key and by click, is the Node predictor’s; undo and redo', async () => {
     await page.keyboard.press('Escape');
     const cur = await click(120, 200);
     const best = cur.selected;
+    expect(cur.ious).toHaveLength(3);
     await page.keyboard.press('1');
     expect((await state(page)).current!.selected).toBe(0);
     await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'candidate 1', 0);
+    await page.keyboard.press('2');
+    expect((await state(page)).current!.selected).toBe(1);
+    await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'candidate 2', 1);
     await page.getByTestId('candidate-3').click();
     expect((await state(page)).current!.selected).toBe(2);
     await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'candidate 3', 2);
 
+    await page.keyboard.press('Control+z');
+    expect((await state(page)).current!.selected).toBe(1);
     await page.keyboard.press('Control+z');
     expect((await state(page)).current!.selected).toBe(0);
     await expectSameAsNode(node, promptOf(cur), await shownCurrent(), 'undo → candidate 1', 0);
@@ -118,6 +124,7 @@ describeBrowser('annotator: prompts against the real server (Chromium)', () => {
     expect((await state(page)).current!.selected).toBe(best);
     await page.keyboard.press('Control+Shift+z');
     await page.keyboard.press('Control+y');
+    await page.keyboard.press('Control+y');
     const s = await state(page);
     expect(s.current!.selected).toBe(2);
     expect(s.canRedo).toBe(false);
@@ -125,14 +132,13 @@ describeBrowser('annotator: prompts against the real server (Chromium)', () => {
     await page.keyboard.press('Enter');
     const done = await state(page);
     expect(done.masks).toHaveLength(1);
-    expect(done.masks[0]!.clicks).toBe(3);
+    expect(done.masks[0]!.clicks).toBe(4);
     expect(done.masks[0]!.seconds).toBeGreaterThan(0);
   });
 
   it('the eraser removes from the current mask and the brush adds to it', async () => {
     const cur = await click(210, 240);
     const before = await shownCurrent();
-    const area = (m: Uint8Array) => m.reduce((n, v) => n + v, 0);
     await page.keyboard.press('e');
     const a = await at(page, 150, 240);
     const b = await at(page, 270, 240);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fixturePath } from '../../../testing/fixtures.js';
 import { at, settle, state, waitFor } from './helpers/app.js';
 import { describeBrowser, launchChromium, openApp, shoot } from './helpers/browser.js';
-import { startServer } from './helpers/reference.js';
+import { PICTURE_MODEL, startServer } from './helpers/reference.js';
 
 const enabled = process.env.TSAM_SCREENSHOTS === '1';
 
@@ -22,7 +22,7 @@ describeBrowser(
 
     beforeAll(async () => {
       if (!enabled) return;
-      ({ server } = await startServer());
+      ({ server } = await startServer(PICTURE_MODEL));
       browser = await launchChromium();
       ({ page } = await openApp(browser, `${server.url}/?grid=8&iou=0&stability=0`));
       await waitFor(page, (s) => s.mode === 'server', 'connect');
