@@ -1,0 +1,19 @@
+/** What every part of `npm run bench` shares: paths, the fixture folder, small helpers. */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BENCH_DIR = join(ROOT, '.bench');
+/** Resolved the way the tests resolve it (testing/fixtures.ts): $TSAM_FIXTURES, else ../shared/fixtures. */
+export const FIXTURES_DIR = process.env.TSAM_FIXTURES ?? resolve(ROOT, '../shared/fixtures');
+export const fixture = (name) => join(FIXTURES_DIR, name);
+export const hasFixture = (name) => existsSync(fixture(name));
+
+export const log = (msg) => process.stderr.write(`${msg}\n`);
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+export const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`);
