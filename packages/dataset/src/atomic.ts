@@ -2,6 +2,7 @@
  * Atomic file output: everything is written to a temporary sibling and renamed over the target
  * only when complete, so a crash or an error never leaves a half-written or emptied file.
  */
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
@@ -50,7 +51,9 @@ export async function atomicStream(path: string): Promise<AtomicStream> {
     stream,
     async write(chunk) {
       if (failed) throw failed;
-      if (!stream.write(chunk)) await new Promise<void>((res, rej) => (stream.once('drain', res), stream.once('error', rej)));
+      // events.once removes both listeners when either fires (a bare once('error') per
+      // backpressure wait piled up and tripped MaxListenersExceededWarning on large COCO files).
+      if (!stream.write(chunk)) await once(stream, 'drain');
     },
     async commit() {
       stream.end();

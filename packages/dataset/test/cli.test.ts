@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(fileURLToPath(new URL('../../cli/dist/main.js', impo
   it('synth → validate → stats → show → convert', () => {
     const dir = tempDir('cli');
     const data = join(dir, 'data');
-    const synth = tsam('synth', '--out', data, '--images', '6', '--masks-per-image', '20');
+    const synth = tsam('synth', '--out', data, '--images', '6', '--masks-per-image', '20', '--json');
     expect(synth.code, synth.stderr).toBe(0);
     const expected = JSON.parse(synth.stdout) as { masks: number; concavityMean: number };
     expect(expected.masks).toBe(120);

@@ -32,7 +32,16 @@ function formatOf(path: string, given?: DatasetFormat): DatasetFormat {
   return given ?? detectFormat(path);
 }
 
-const formatOption = (flag: string, what: string) => new Option(`${flag} <format>`, what).choices(FORMATS);
+/** A format flag; '' (shown as `default: …`) means "work it out", as `how` says. */
+const formatOption = (flag: string, what: string, how = 'from the path') =>
+  new Option(`${flag} <format>`, what).choices(FORMATS).default('', how);
+
+/** The output format a path names: `.json` → coco, `.tar` → shard, anything else (a folder) → sa1b. */
+export function formatFromOutputName(path: string): DatasetFormat {
+  if (/\.json$/i.test(path)) return 'coco';
+  if (/\.tar$/i.test(path)) return 'shard';
+  return 'sa1b';
+}
 
 /** Runs `fn` with a progress bar labelled `label` for a dataset at `path`. */
 async function withBar<T>(
@@ -53,19 +62,19 @@ function convertCommand(): Command {
     .description('convert between an SA-1B folder, an SA-1B tar shard and a COCO instances JSON')
     .argument('<input>', 'SA-1B folder, .tar shard, or COCO .json')
     .argument('<output>', 'folder (sa1b), .tar (shard) or .json (coco)')
-    .addOption(formatOption('--from', 'input format (default: from the path)'))
-    .addOption(formatOption('--to', 'output format').makeOptionMandatory())
+    .addOption(formatOption('--from', 'input format'))
+    .addOption(formatOption('--to', 'output format', 'from the output name: .json → coco, .tar → shard, else sa1b'))
     .option('--polygons', 'COCO output: polygons (outer boundaries, holes dropped) instead of RLE')
     .option('--images <dir>', 'COCO input: folder holding the images (copied into SA-1B outputs)')
     .addHelpText(
       'after',
-      '\nExamples:\n  tsam dataset convert --from sa1b sa_000000/ --to coco out.json --polygons\n  tsam dataset convert --from coco val.json --to sa1b out/ --images val2017/\n  tsam dataset convert sa_000000/ --to shard sa_000000.tar',
+      '\nExamples:\n  tsam dataset convert sa_000000/ out.json --polygons        # → COCO\n  tsam dataset convert --from coco val.json out/ --images val2017/   # → SA-1B folder\n  tsam dataset convert sa_000000/ sa_000000.tar            # → shard',
     )
-    .action(async (input: string, output: string, o: { from?: DatasetFormat; to: DatasetFormat; polygons?: boolean; images?: string }) => {
+    .action(async (input: string, output: string, o: { from?: DatasetFormat; to?: DatasetFormat; polygons?: boolean; images?: string }) => {
       const from = o.from && formatOf(input, o.from); // else detected (a .json may be COCO or one SA-1B image)
-      const to = formatOf(output, o.to);
+      const to = o.to ? formatOf(output, o.to) : formatFromOutputName(output);
       const warnings: string[] = [];
-      const r = await withBar('convert', from ?? detectFormat(input), (onProgress) =>
+      const r = await withBar('convert', from || detectFormat(input), (onProgress) =>
         convertDataset(input, output, {
           ...(from && { from }),
           to,
@@ -87,25 +96,30 @@ function validateCommand(): Command {
   return new Command('validate')
     .description('check an SA-1B folder, tar shard or COCO file; prints FILE: RECORD: REASON per problem, exits 1 on errors')
     .argument('<path>', 'SA-1B folder, .tar shard, or COCO .json')
-    .addOption(formatOption('--from', 'format (default: from the path)'))
+    .addOption(formatOption('--from', 'format'))
     .option('--fix', 'recompute wrong/missing area and bbox from the masks; rewrites files atomically')
     .option('--images <dir>', 'COCO: folder holding the images, to check they exist')
     .option('--quiet', 'print only the summary')
-    .action(async (path: string, o: { from?: DatasetFormat; fix?: boolean; images?: string; quiet?: boolean }) => {
+    .option('--json', 'print {summary, issues} as JSON on stdout (and nothing else)')
+    .action(async (path: string, o: { from?: DatasetFormat; fix?: boolean; images?: string; quiet?: boolean; json?: boolean }) => {
+      const issues: { severity: string; fixed: boolean; file: string; record: string; reason: string }[] = [];
       const format = o.from && formatOf(path, o.from); // else validateDataset looks inside a .json
-      const summary = await withBar('validate', format ?? detectFormat(path), (onProgress) =>
+      const summary = await withBar('validate', format || detectFormat(path), (onProgress) =>
         validateDataset(path, {
           ...(format && { format }),
           fix: o.fix === true,
           ...(o.images && { imagesDir: o.images }),
           onProgress,
           onIssue: (i) => {
-            if (!o.quiet) process.stdout.write(`${i.fixed ? 'fixed' : i.severity}: ${i.file}: ${i.record}: ${i.reason}\n`);
+            if (o.json)
+              issues.push({ severity: i.severity, fixed: i.fixed === true, file: i.file, record: String(i.record), reason: i.reason });
+            else if (!o.quiet) process.stdout.write(`${i.fixed ? 'fixed' : i.severity}: ${i.file}: ${i.record}: ${i.reason}\n`);
           },
         }),
       );
       const fixed = o.fix ? `, ${summary.fixed} fixed (${summary.rewritten} file(s) rewritten)` : '';
       process.stderr.write(`${summary.files} file(s) checked: ${summary.errors} error(s), ${summary.warnings} warning(s)${fixed}\n`);
+      if (o.json) process.stdout.write(`${JSON.stringify({ summary, issues })}\n`);
       if (summary.errors > 0) process.exitCode = 1;
     });
 }
@@ -115,12 +129,13 @@ function statsCommand(): Command {
     .description('SA-1B paper statistics in one streaming pass: REPORT_DIR/index.html + stats.json')
     .argument('<path>', 'SA-1B folder, .tar shard, or COCO .json')
     .requiredOption('--out <dir>', 'report folder')
-    .addOption(formatOption('--from', 'format (default: from the path)'))
+    .addOption(formatOption('--from', 'format'))
     .option('--compare <other>', 'a second dataset shown side by side (e.g. a COCO file)')
     .addOption(formatOption('--compare-from', 'format of --compare'))
     .option('--name <label>', 'label of the dataset in the report')
     .option('--compare-name <label>', 'label of the --compare dataset')
     .option('--grid <n>', 'centre heatmap cells per side', parsePositiveInt, 32)
+    .option('--json', 'print {report, datasets: [statistics]} as JSON on stdout (and nothing else)')
     .action(
       async (
         path: string,
@@ -132,13 +147,14 @@ function statsCommand(): Command {
           name?: string;
           compareName?: string;
           grid: number;
+          json?: boolean;
         },
       ) => {
         const t0 = performance.now();
         const run = async (p: string, f: DatasetFormat | undefined, name: string | undefined): Promise<DatasetStats> => {
           const format = f && formatOf(p, f);
           const skipped: string[] = [];
-          const s = await withBar(`stats ${basename(p)}`, format ?? detectFormat(p), (onProgress) =>
+          const s = await withBar(`stats ${basename(p)}`, format || detectFormat(p), (onProgress) =>
             computeStats(p, {
               ...(format && { format }),
               name: name ?? basename(resolve(p)),
@@ -155,6 +171,11 @@ function statsCommand(): Command {
         const files = await writeReport(o.out, sets);
         const secs = (performance.now() - t0) / 1000;
         const rssMiB = process.resourceUsage().maxRSS / 1024;
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify({ report: files.html, datasets: sets })}\n`);
+          process.stderr.write(`stats took ${secs.toFixed(1)} s, peak RSS ${rssMiB.toFixed(0)} MiB\n`);
+          return;
+        }
         for (const s of sets) {
           process.stdout.write(
             `${s.name}: ${s.images} images, ${s.masks} masks, ${s.masks_per_image.mean.toFixed(2)} masks/image, relative size mean ${s.relative_size.mean.toFixed(4)}, concavity mean ${s.concavity.mean.toFixed(4)}\n`,
@@ -206,21 +227,29 @@ function synthCommand(): Command {
     .option('--seed <n>', 'random seed', parsePositiveInt, 1)
     .option('--shard', 'write one tar shard instead of a folder')
     .option('--no-jpeg', 'skip the placeholder JPEGs')
-    .action(async (o: { out: string; images: number; masksPerImage: number; seed: number; shard?: boolean; jpeg: boolean }) => {
-      if (o.shard && existsSync(o.out) && statSync(o.out).isDirectory())
-        throw new Error(`--out ${o.out} is a folder; give a .tar path with --shard`);
-      const bar = progressBar('synth', 'images');
-      const expected = await generateSynthetic(o.out, {
-        images: o.images,
-        masksPerImage: o.masksPerImage,
-        seed: o.seed,
-        writeImages: o.jpeg,
-        format: o.shard ? 'shard' : 'sa1b',
-        onProgress: bar.onProgress,
-      }).finally(() => bar.stop());
-      process.stdout.write(`${JSON.stringify(expected)}\n`);
-      process.stderr.write(`wrote ${expected.images} images / ${expected.masks} masks to ${o.out}\n`);
-    });
+    .option('--json', 'print the expected statistics as JSON on stdout (and nothing else)')
+    .action(
+      async (o: { out: string; images: number; masksPerImage: number; seed: number; shard?: boolean; jpeg: boolean; json?: boolean }) => {
+        if (o.shard && existsSync(o.out) && statSync(o.out).isDirectory())
+          throw new Error(`--out ${o.out} is a folder; give a .tar path with --shard`);
+        const bar = progressBar('synth', 'images');
+        const expected = await generateSynthetic(o.out, {
+          images: o.images,
+          masksPerImage: o.masksPerImage,
+          seed: o.seed,
+          writeImages: o.jpeg,
+          format: o.shard ? 'shard' : 'sa1b',
+          onProgress: bar.onProgress,
+        }).finally(() => bar.stop());
+        process.stderr.write(`wrote ${expected.images} images / ${expected.masks} masks to ${o.out}\n`);
+        if (o.json) return void process.stdout.write(`${JSON.stringify(expected)}\n`);
+        process.stdout.write(
+          `${expected.images} images, ${expected.masks} masks (${expected.squares} squares, ${expected.lShapes} L-shapes): ` +
+            `${(expected.masks / expected.images).toFixed(2)} masks/image, relative size mean ${expected.relativeSizeMean.toFixed(4)}, ` +
+            `concavity mean ${expected.concavityMean.toFixed(4)} — \`tsam dataset stats\` on ${o.out} must report these\n`,
+        );
+      },
+    );
 }
 
 export function datasetCommand(): Command {

@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { writeNpy } from '@tsam/core';
 import { loadImage } from '@tsam/node';
 import { assertFinite } from '../prompt-args.js';
-import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
+import { checkOutputDir } from '../output-check.js';
+import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 interface EmbedOpts extends ModelOpts {
   image: string;
@@ -20,6 +21,8 @@ export function embedCommand(): Command {
   addModelOptions(cmd);
   return cmd.action(async (opts: EmbedOpts) => {
     const image = await loadImage(opts.image);
+    checkModel(opts);
+    checkOutputDir(opts.out, '--out');
     const sam = await openModel(opts);
     const emb = await sam.predictor.setImage(image);
     assertFinite('embedding value', emb.data);

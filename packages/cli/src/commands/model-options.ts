@@ -1,6 +1,6 @@
 /** The options every model-using command shares, and how they open the model. */
 import { Command, Option } from 'commander';
-import { loadSam, type LoadedSam } from '@tsam/node';
+import { loadSam, resolveCheckpoint, type LoadedSam } from '@tsam/node';
 import { parseThreads } from '../args.js';
 import { stepProgress } from '../progress.js';
 
@@ -25,6 +25,11 @@ export function addModelOptions(cmd: Command): Command {
         .argParser(parseThreads)
         .default(0, "0 = ONNX Runtime's choice, one per physical core"),
     );
+}
+
+/** Fails fast (before outputs are checked or images decoded) when the checkpoint cannot be found. */
+export function checkModel(opts: ModelOpts): void {
+  if (opts.modelDir === undefined) resolveCheckpoint(opts.checkpoint);
 }
 
 /** Opens the model; a first use of a checkpoint exports it to the cache with a progress bar. */

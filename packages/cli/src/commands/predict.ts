@@ -10,7 +10,8 @@ import { maskToRle, rleArea, writeNpy, type MaskInputTensor } from '@tsam/core';
 import { loadImage } from '@tsam/node';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
 import { assertFinite, checkedPrompt, readMaskInput } from '../prompt-args.js';
-import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
+import { checkOutputDir } from '../output-check.js';
+import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 interface PredictOpts extends ModelOpts {
   image: string;
@@ -31,7 +32,7 @@ export function predictCommand(): Command {
     .option(BOX_FLAG, BOX_HELP, parseBox)
     .option(
       '--mask-input <file[:index]>',
-      'previous low-res logits (.npy, 256×256 or C×256×256); with C planes, INDEX picks one (default: the highest IoU in the result.json beside it)',
+      'previous low-res logits (.npy, 256×256 or C×256×256); with C planes, INDEX picks one, else the plane with the highest IoU in the result.json beside it',
     )
     .option('--multimask', 'return 3 masks (for ambiguous prompts) instead of 1')
     .option('--save-embedding', 'also write embedding.npy')
@@ -61,6 +62,8 @@ export function predictCommand(): Command {
       image.width,
       image.height,
     );
+    checkModel(opts);
+    checkOutputDir(opts.out, '--out');
     const sam = await openModel(opts);
     const emb = await sam.predictor.setImage(image);
     const pred = await sam.predictor.predict(prompt);

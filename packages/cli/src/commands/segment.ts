@@ -11,7 +11,8 @@ import { loadImage, encodeMaskPng } from '@tsam/node';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
 import { assertFinite, checkedPrompt } from '../prompt-args.js';
 import { renderSegmentOverlay } from '../overlay.js';
-import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
+import { checkOutputFile } from '../output-check.js';
+import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 interface SegmentOpts extends ModelOpts {
   point?: PointArg[];
@@ -57,6 +58,10 @@ export function segmentCommand(): Command {
     const multimask = points.length === 1 && !opts.box;
     // The core's one rule: points outside the image and zero-width boxes are legal, as in the reference.
     const prompt = checkedPrompt({ multimask, ...(opts.point && { point: opts.point }), ...(opts.box && { box: opts.box }) }, w, h);
+    checkModel(opts);
+    const paths = outputPaths(imagePath, opts);
+    if (paths.mask) checkOutputFile(paths.mask, opts.out ? '--out' : '--mask');
+    if (paths.overlay) checkOutputFile(paths.overlay, opts.out ? '--out' : '--overlay');
     const sam = await openModel(opts);
     await sam.predictor.setImage(image);
     const pred = await sam.predictor.predict(prompt);
@@ -67,7 +72,6 @@ export function segmentCommand(): Command {
     const mask = pred.masks[best]!;
     let area = 0;
     for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
-    const paths = outputPaths(imagePath, opts);
     if (paths.mask) write(paths.mask, await encodeMaskPng(mask, w, h));
     if (paths.overlay) write(paths.overlay, await renderSegmentOverlay(image, mask, { points, ...(opts.box && { box: opts.box }) }));
     const which = multimask ? ` (best of ${ious.length})` : '';

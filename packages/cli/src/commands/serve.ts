@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { TsamServer } from '@tsam/server';
 import { parsePositiveInt } from '../args.js';
+import { removeInterruptHandler } from '../interrupt.js';
 import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
 
 interface ServeOpts extends ModelOpts {
@@ -63,20 +64,33 @@ export function serveCommand(): Command {
   return cmd.action(async (opts: ServeOpts & { encoderConcurrency?: number }) => {
     const { createServer } = await import('@tsam/server'); // loaded only by this command
     const sam = await openModel(opts);
-    const server: TsamServer = await createServer({
-      sam,
-      host: opts.host,
-      port: opts.port,
-      cacheMb: opts.cacheMb,
-      maxUploadMb: opts.maxUploadMb,
-      maxPixels: opts.maxPixels,
-      logger: opts.log ? { level: 'info' } : { level: 'error' },
-      onWarning: (m) => process.stderr.write(`tsam serve: warning: ${m}\n`),
-      ...(opts.cacheDir !== undefined && { cacheDir: opts.cacheDir }),
-      ...(opts.appDir !== undefined && { appDir: opts.appDir }),
-      ...(opts.images !== undefined && { imagesDir: opts.images }),
-      ...(opts.encoderConcurrency !== undefined && { encoderConcurrency: opts.encoderConcurrency }),
-    });
+    let server: TsamServer;
+    try {
+      server = await createServer({
+        sam,
+        host: opts.host,
+        port: opts.port,
+        cacheMb: opts.cacheMb,
+        maxUploadMb: opts.maxUploadMb,
+        maxPixels: opts.maxPixels,
+        logger: opts.log ? { level: 'info' } : { level: 'error' },
+        onWarning: (m) => process.stderr.write(`tsam serve: warning: ${m}\n`),
+        ...(opts.cacheDir !== undefined && { cacheDir: opts.cacheDir }),
+        ...(opts.appDir !== undefined && { appDir: opts.appDir }),
+        ...(opts.images !== undefined && { imagesDir: opts.images }),
+        ...(opts.encoderConcurrency !== undefined && { encoderConcurrency: opts.encoderConcurrency }),
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new Error(`port ${opts.port} on ${opts.host} is in use; pass another --port, or --port 0 for any free one`);
+      if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${opts.host} is not an address of this machine; use 127.0.0.1 (the default)`);
+      if (code === 'EACCES')
+        throw new Error(
+          `not allowed to listen on port ${opts.port} (ports below 1024 need privileges); pass --port 8080, or --port 0 for any free one`,
+        );
+      throw e;
+    }
     const name = sam.manifest.checkpoint.file.replace(/^.*[/\\]/, '');
     if (!LOOPBACK.has(opts.host))
       process.stderr.write(`tsam serve: warning: listening on ${opts.host}; anyone who can reach it can use the server\n`);
@@ -92,6 +106,7 @@ export function serveCommand(): Command {
         () => process.exit(1),
       );
     };
+    removeInterruptHandler(); // serve shuts down gracefully instead
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
