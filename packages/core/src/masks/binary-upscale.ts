@@ -136,6 +136,17 @@ function mergeRuns(a: Runs, b: Runs, width: number, exact: (c: number) => number
   out?.end(width);
 }
 
+/**
+ * `out[base + x] = bits[x] > 0 as float32` for every x, branch-free on the bits: sign clear, not
+ * +0, not NaN (noisy signs make a compare-and-branch mispredict half the time).
+ */
+function positiveBits(bits: Int32Array, out: Uint8Array, base: number): void {
+  for (let x = 0; x < bits.length; x++) {
+    const i = bits[x]!;
+    out[base + x] = (-i >>> 31) & (~i >>> 31) & (((0x7f800000 - i) >>> 31) ^ 1);
+  }
+}
+
 export class BinaryMaskUpscaler {
   readonly height: number;
   readonly width: number;
@@ -242,16 +253,14 @@ export class BinaryMaskUpscaler {
   /** Noisy logits: the reference's logits, row by row, thresholded into the bytes. */
   private runFull(low: ArrayLike<number>, out: Uint8Array): Uint8Array {
     const w = this.width;
-    let bits: Int32Array | undefined; // the row buffer's float32 bits (the reference reuses one buffer)
+    let rowSeen: Float32Array | undefined; // the reference reuses one row buffer
+    let bits: Int32Array = new Int32Array(0); // its float32 bits
     this.reference.runRows(low, (y, row) => {
-      // Branch-free `row[x] > 0` on the float32 bits: sign clear, not +0, not NaN (noisy signs
-      // make a compare-and-branch mispredict half the time).
-      if (bits?.buffer !== row.buffer || bits.byteOffset !== row.byteOffset) bits = new Int32Array(row.buffer, row.byteOffset, w);
-      const base = y * w;
-      for (let x = 0; x < w; x++) {
-        const i = bits[x]!;
-        out[base + x] = (-i >>> 31) & (~i >>> 31) & (((0x7f800000 - i) >>> 31) ^ 1);
+      if (row !== rowSeen) {
+        rowSeen = row;
+        bits = new Int32Array(row.buffer, row.byteOffset, w);
       }
+      positiveBits(bits, out, y * w);
     });
     return out;
   }
