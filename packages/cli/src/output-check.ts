@@ -28,12 +28,17 @@ export function checkOutputDir(dir: string, flag: string): void {
     while (!statOrUndefined(up)) up = dirname(up);
     if (!statOrUndefined(up)?.isDirectory())
       throw new Error(`${flag} ${dir}: ${up} is a file, so the folder cannot be created there; pass another path`);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new Error(
-        `${flag} ${dir}: cannot create the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass a writable path`,
-      );
+    // One level at a time: Node's recursive mkdir spins forever on some ENOENTs (e.g. under /proc).
+    const missing: string[] = [];
+    for (let d = resolve(dir); d !== up; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        mkdirSync(d);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' && statOrUndefined(d)?.isDirectory()) continue;
+        throw new Error(`${flag} ${dir}: cannot create the folder (${code ?? (e as Error).message}); pass a writable path`);
+      }
     }
   }
   const probe = join(dir, `.tsam-write-check-${process.pid}`);

@@ -2,15 +2,17 @@
  * `tsam amg` end to end (the real binary, sam_vit_mini): reference parity of `--convert-to-rle`
  * with the fixture's amg.json params; the PNG folder layout (masks equal the RLE records,
  * metadata.csv rows match them); `--format sa1b` on a folder holding a corrupt, an empty and a
- * 1×1 image (the run completes, names each failure, exits 1); rerun skip and `--overwrite`.
+ * 1×1 image (the run completes, names each failure, exits 1); rerun skip and `--overwrite`;
+ * every numeric flag range-checked before any model work; `--output` checked before any model
+ * work (an existing file, a path under a file, an uncreatable folder); EXIF orientation.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, expect, it } from 'vitest';
 import { decompressRle, maskIntersectionUnion, rleToMask, type CompressedRle, type Rle } from '@tsam/core';
 import { validateDataset } from '@tsam/dataset';
-import { pyFloat } from '@tsam/node';
+import { AMG_RUN_RECORD, pyFloat } from '@tsam/node';
 import { describeFixtures, fixturePath, readFixtureJson } from '../../../testing/fixtures.js';
 import { show, tempDir, tsam } from './helpers.js';
 
@@ -54,8 +56,10 @@ function matchIous(a: Uint8Array[], b: Uint8Array[]): number[] {
   return ious;
 }
 
-/** The hidden temporary names an interrupted or failed write would leave. */
-const leftovers = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('.'));
+/** The hidden temporary names an interrupted or failed write would leave (the run record aside). */
+const leftovers = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('.') && n !== AMG_RUN_RECORD);
+/** A folder's entries without the run record. */
+const entries = (dir: string): string[] => readdirSync(dir).filter((n) => n !== AMG_RUN_RECORD);
 
 it('metadata.csv numbers are formatted like Python str()', () => {
   expect([16, 7.625, 0.1169192343950271, 1, 0, 1e-5, 2.5e-7, 1e16].map(pyFloat)).toEqual([
@@ -89,7 +93,7 @@ describeFixtures('tsam amg (sam_vit_mini)', () => {
   }, TIMEOUT);
 
   it('--convert-to-rle with the fixture params matches the reference records', () => {
-    expect(readdirSync(rleOut)).toEqual(['scene_tiny.json']);
+    expect(entries(rleOut)).toEqual(['scene_tiny.json']);
     const theirs = ref().records;
     for (const r of rle) {
       expect(typeof r.segmentation.counts).toBe('string'); // compressed COCO RLE, like amg.py's coco_rle
@@ -116,7 +120,7 @@ describeFixtures('tsam amg (sam_vit_mini)', () => {
       });
       expect(r.code, show(r)).toBe(0);
       expect(r.stderr).toMatch(/\[1\/1\] scene_tiny\.png: \d+ masks \(97×61/);
-      expect(readdirSync(out)).toEqual(['scene_tiny']);
+      expect(entries(out)).toEqual(['scene_tiny']);
       const dir = join(out, 'scene_tiny');
       const names = readdirSync(dir);
       expect(names.sort()).toEqual([...rle.map((_, i) => `${i}.png`), 'metadata.csv'].sort());
@@ -179,7 +183,7 @@ describeFixtures('tsam amg (sam_vit_mini)', () => {
       expect(r.stderr).toMatch(/scene_tiny\.png: \d+ masks \(97×61/);
       expect(r.stderr).toMatch(/amg: 2 done, 0 skipped, 2 failed of 4 image\(s\) \(corrupt\.jpg, empty\.png\)/);
       expect(r.stderr).not.toMatch(/^\s+at /m);
-      expect(readdirSync(sa1bOut).sort()).toEqual(['one_pixel.json', 'one_pixel.png', 'scene_tiny.json', 'scene_tiny.png']);
+      expect(entries(sa1bOut).sort()).toEqual(['one_pixel.json', 'one_pixel.png', 'scene_tiny.json', 'scene_tiny.png']);
       const rec = JSON.parse(readFileSync(join(sa1bOut, 'scene_tiny.json'), 'utf8')) as {
         image: Record<string, unknown>;
         annotations: (JsonRecord & { id: number })[];
@@ -247,21 +251,130 @@ describeFixtures('tsam amg (sam_vit_mini)', () => {
         },
       );
       expect(r.code, show(r)).toBe(1);
-      expect(r.stderr).toMatch(/a\.tif: failed: a\.png writes the same output .*a \(names differ only in extension\); rename one/);
+      expect(r.stderr).toMatch(/a\.tif: failed, skipped: a\.png writes the same output .*a \(names differ only in extension\); rename one/);
       expect(r.stderr).toMatch(/amg: 1 done, 0 skipped, 1 failed of 2 image\(s\) \(a\.tif\)/);
     },
     TIMEOUT,
   );
 
-  it('rejects bad flags before loading the model', async () => {
-    const r = await tsam(['amg', '--input', tiny(), '--output', join(work, 'x'), '--points-per-side', '0'], { env });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--points-per-side.*expected a positive integer, got "0"/);
+  it('rejects bad flags before loading the model, naming the flag; --help shows the defaults', async () => {
+    const fresh = tempDir('amg-flags-cache');
+    const bad: [flag: string, value: string, message: RegExp][] = [
+      ['--points-per-side', '0', /expected a positive integer, got "0"/],
+      ['--points-per-side', '2.5', /expected a positive integer, got "2\.5"/],
+      ['--points-per-batch', '0', /expected a positive integer/],
+      ['--pred-iou-thresh', '1.5', /expected a number in \[0, 1\], got "1\.5"/],
+      ['--stability-score-thresh', '-0.1', /expected a number in \[0, 1\]/],
+      ['--stability-score-offset', '-1', /expected a number ≥ 0, got "-1"/],
+      ['--box-nms-thresh', 'nan', /expected a number in \[0, 1\], got "nan"/],
+      ['--crop-n-layers', '1.5', /expected a non-negative integer, got "1\.5"/],
+      ['--crop-nms-thresh', '2', /expected a number in \[0, 1\]/],
+      ['--crop-overlap-ratio', '1', /expected a number in \[0, 1\), got "1"/],
+      ['--crop-overlap-ratio', '-0.2', /expected a number in \[0, 1\)/],
+      ['--crop-n-points-downscale-factor', '0', /expected a positive integer/],
+      ['--min-mask-region-area', '-5', /expected a non-negative integer/],
+    ];
+    for (const [flag, value, message] of bad) {
+      const r = await tsam(['amg', '--checkpoint', checkpoint(), '--input', tiny(), '--output', join(work, 'x'), flag, value], {
+        env: { TSAM_CACHE_DIR: fresh },
+      });
+      expect(r.code, `${flag} ${value}`).not.toBe(0);
+      expect(r.stderr, `${flag} ${value}`).toContain(`option '${flag} `);
+      expect(r.stderr, `${flag} ${value}`).toMatch(message);
+    }
+    expect(existsSync(join(fresh, 'onnx'))).toBe(false); // no model was exported or loaded
     const c = await tsam(['amg', '--input', tiny(), '--output', join(work, 'x'), '--convert-to-rle', '--format', 'sa1b'], { env });
     expect(c.code).toBe(1);
     expect(c.stderr).toMatch(/--convert-to-rle .* cannot be combined with --format sa1b/);
     const m = await tsam(['amg', '--input', join(work, 'missing.png'), '--output', join(work, 'x')], { env });
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/--input .*missing\.png: no such file or folder/);
+    const help = await tsam(['amg', '--help'], { env });
+    const helpText = help.stdout.replace(/\s+/g, ' '); // commander wraps long descriptions
+    for (const d of [
+      '(default: 32)',
+      '(default: 64)',
+      '(default: 0.88)',
+      '(default: 0.95)',
+      '(default: 0.7)',
+      '(default: 512/1500 ≈ 0.3413)',
+      'default: "png"',
+    ])
+      expect(helpText).toContain(d);
   });
+
+  it('checks --output before any model work: an existing file, a path under a file, an uncreatable folder', async () => {
+    const fresh = tempDir('amg-out-cache');
+    const file = join(work, 'existing-file');
+    writeFileSync(file, 'keep me');
+    const run = (out: string) =>
+      tsam(['amg', '--checkpoint', checkpoint(), '--input', tiny(), '--output', out, '--points-per-side', '1'], {
+        env: { TSAM_CACHE_DIR: fresh },
+      });
+    const t0 = performance.now();
+    const r = await run(file);
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`[tsam amg] --output existing-file failed in ${secs.toFixed(2)} s`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--output .*existing-file: exists and is a file, not a folder; pass a folder path/);
+    expect(r.stderr).not.toMatch(/scene_tiny\.png: /); // no image was run
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    const under = await run(join(file, 'sub'));
+    expect(under.code).toBe(1);
+    expect(under.stderr).toMatch(/--output .*existing-file\/sub: .*existing-file is a file, so the folder cannot be created there/);
+    const proc = await run('/proc/tsam-amg-out'); // not creatable, even by root
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toMatch(/--output \/proc\/tsam-amg-out: cannot create the folder \(\w+\); pass a writable path/);
+    expect(existsSync(join(fresh, 'onnx'))).toBe(false); // no model was exported or loaded
+    expect(secs).toBeLessThan(10); // vs ~10 s to export and run this model
+  });
+
+  it.skipIf(process.getuid?.() === 0)('checks --output is writable (permissions; skipped as root, which ignores them)', async () => {
+    const dir = join(work, 'read-only');
+    mkdirSync(dir);
+    chmodSync(dir, 0o555);
+    const r = await tsam(['amg', '--checkpoint', checkpoint(), '--input', tiny(), '--output', dir], { env });
+    chmodSync(dir, 0o755);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--output .*read-only: the folder is not writable \(EACCES\); fix its permissions or pass another folder/);
+  });
+
+  it(
+    'applies EXIF orientation like cv2.imread; --no-exif-rotate keeps the stored order',
+    async () => {
+      const dir = join(work, 'exif');
+      mkdirSync(dir, { recursive: true });
+      await sharp(join(tiny())).jpeg().withMetadata({ orientation: 6 }).toFile(join(dir, 'phone.jpg'));
+      const sizeOf = async (extra: string[], out: string) => {
+        const r = await tsam(
+          [
+            'amg',
+            '--checkpoint',
+            checkpoint(),
+            '--input',
+            dir,
+            '--output',
+            out,
+            '--format',
+            'sa1b',
+            '--points-per-side',
+            '2',
+            ...fast,
+            ...extra,
+          ],
+          { env, timeoutMs: TIMEOUT },
+        );
+        expect(r.code, show(r)).toBe(0);
+        const rec = JSON.parse(readFileSync(join(out, 'phone.json'), 'utf8')) as {
+          image: { width: number; height: number };
+          annotations: { segmentation: CompressedRle }[];
+        };
+        for (const a of rec.annotations) expect(a.segmentation.size).toEqual([rec.image.height, rec.image.width]);
+        return [rec.image.width, rec.image.height];
+      };
+      expect(await sizeOf([], join(work, 'exif-on'))).toEqual([61, 97]); // upright: 97×61 stored, turned 90°
+      expect(await sizeOf(['--no-exif-rotate'], join(work, 'exif-off'))).toEqual([97, 61]);
+    },
+    TIMEOUT,
+  );
 });

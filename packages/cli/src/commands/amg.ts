@@ -254,8 +254,9 @@ async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams)
     if (opts.json) process.stdout.write(`${JSON.stringify(summary({ interrupted: signal }))}\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ahead of tsam's generic Ctrl-C handler: this one cleans up and exits itself.
+  process.prependOnceListener('SIGINT', onSignal);
+  process.prependOnceListener('SIGTERM', onSignal);
   try {
     if (todo.length > 0) {
       await writeAmgRunRecord(opts.output, record); // settings and ids first: every later entry is made under them
