@@ -32,6 +32,7 @@ function colour(h: number): [number, number, number] {
 async function baseImage(W: number, H: number, image: OverlayOptions['image']): Promise<Buffer> {
   if (image !== undefined) {
     const { data, info } = await sharp(image)
+      .rotate() // EXIF orientation, as @tsam/node's loadImage (and so `tsam amg`'s width/height)
       .removeAlpha()
       .toColourspace('srgb')
       .resize(W, H, { fit: 'fill' })

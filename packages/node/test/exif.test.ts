@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '@tsam/core';
+import { renderOverlay } from '@tsam/dataset';
 import { loadImage } from '@tsam/node';
 
 const W = 7;
@@ -90,5 +91,20 @@ describe('loadImage applies EXIF orientation', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the SA-1B overlay reads images the same way', () => {
+  it('renderOverlay on a rotated JPEG draws on the upright pixels (the width/height tsam amg records)', async () => {
+    const jpeg = await sharp(pattern(), { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const upright = await loadImage(jpeg);
+    const record = { image: { image_id: 1, width: upright.width, height: upright.height, file_name: 'phone.jpg' }, annotations: [] };
+    const png = await renderOverlay(record, { image: jpeg });
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([H, W, 3]);
+    expect(Buffer.from(data).equals(Buffer.from(upright.data))).toBe(true);
   });
 });
