@@ -23,3 +23,4 @@ export * from './amg/crops.js';
 export * from './amg/records.js';
 export * from './amg/generator.js';
 export * from './amg/threshold.js';
+export * from './model-sessions.js';

@@ -6,6 +6,7 @@ import { CheckpointError, requireTensor, type StateDict } from './checkpoint/ind
 import type { VitConfig } from './image-encoder-vit.js';
 import type { MaskDecoderConfig } from './mask-decoder.js';
 import { inferTinyVitConfig, type TinyVitConfig } from './image-encoder-tinyvit.js';
+import { samStateDictShapes } from './random-checkpoint.js';
 
 export type SamFamily = 'sam_vit' | 'mobile_sam';
 
@@ -83,4 +84,27 @@ export function inferSamConfig(sd: StateDict): SamConfig {
   const promptEmbedDim = requireTensor(sd, 'prompt_encoder.no_mask_embed.weight').shape[1] as number; // [1, 256]
   const imgSize = encoder.imgSize;
   return { family, imgSize, promptEmbedDim, imageEmbeddingSize: imgSize / 16, encoder, decoder: inferDecoderConfig(sd) };
+}
+
+/**
+ * The keys of `sd` that no part of the model reads: anything outside the layout of
+ * `samStateDictShapes(config.encoder)` (segment-anything's / MobileSAM's `state_dict()`), such as
+ * SAM-HQ's `mask_decoder.hf_token.weight` and `mask_decoder.hf_mlp.*`. A decoder with more
+ * transformer layers or mask tokens than SAM's 2 and 4 counts those indexes as used.
+ */
+export function unusedCheckpointKeys(sd: StateDict, config: SamConfig): string[] {
+  const expected = new Set(samStateDictShapes(config.encoder).keys());
+  const { depth, numMaskTokens } = config.decoder;
+  // Indexed decoder blocks past SAM's own count: compare them as block 0.
+  const asFirst = (k: string): string =>
+    k
+      .replace(/^(mask_decoder\.transformer\.layers\.)(\d+)\./, (m, p: string, i: string) => (+i < depth ? `${p}0.` : m))
+      .replace(/^(mask_decoder\.output_hypernetworks_mlps\.)(\d+)\./, (m, p: string, i: string) => (+i < numMaskTokens ? `${p}0.` : m));
+  return [...sd.keys()].filter((k) => !expected.has(k) && !expected.has(asFirst(k)));
+}
+
+/** "ignored N checkpoint keys the model does not use: a, b, c, … (e.g. SAM-HQ extras)". */
+export function describeUnusedKeys(keys: readonly string[], shown = 4): string {
+  const list = keys.slice(0, shown).join(', ') + (keys.length > shown ? `, … (${keys.length - shown} more)` : '');
+  return `ignored ${keys.length} checkpoint key${keys.length === 1 ? '' : 's'} the model does not use: ${list}`;
 }

@@ -2,13 +2,27 @@
  * `tsam export`: checkpoint → encoder.onnx, decoder.onnx, decoder_batched.onnx,
  * decoder_lowres.onnx and model.json. Weights over ~1.8 GB (ViT-H) go to `<graph>.onnx.data`
  * beside the graph as ONNX external data.
+ *
+ * Everything is written into a hidden temporary sibling of the output folder and swapped into
+ * place when complete (see replaceExportDir), so an export that fails or is killed leaves the
+ * previous export as it was, and a folder never holds a model.json beside another model's graphs.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { quantizeMatMulsInt8, serializeModel, storeWeightsFloat16, type Graph } from '@tsam/onnx';
-import { buildDecoderGraph, buildEncoderGraph, inferSamConfig, readCheckpoint, type SamConfig, type StateDict } from '@tsam/model';
+import {
+  buildDecoderGraph,
+  buildEncoderGraph,
+  describeUnusedKeys,
+  inferSamConfig,
+  readCheckpoint,
+  unusedCheckpointKeys,
+  type SamConfig,
+  type StateDict,
+} from '@tsam/model';
 import { applyCoords, applyImage, imagePoint, maskIntersectionUnion, preprocessImage, type RgbImage, type SessionLike } from '@tsam/core';
 import { sha256File } from './models/hash.js';
+import { replaceExportDir, sweepStaleExports, tempExportDir } from './export-dir.js';
 import { createOrtSession } from './session.js';
 
 export const MODEL_JSON = 'model.json';
@@ -24,7 +38,8 @@ export interface ModelManifest {
   format: string;
   family: SamConfig['family'];
   config: SamConfig;
-  checkpoint: { file: string; sha256: string };
+  /** `unusedKeys`: the checkpoint's keys no graph reads (e.g. SAM-HQ's `mask_decoder.hf_*`), when there are any. */
+  checkpoint: { file: string; sha256: string; unusedKeys?: string[] };
   /** decoderLowRes: the official decoder without orig_im_size / masks (format 3 on). */
   files: { encoder: string; decoder: string; decoderBatched: string; decoderLowRes?: string };
   /** Encoder input side: the longest image side is resized to this. */
@@ -69,6 +84,11 @@ export interface ExportOptions {
   precision?: Precision;
   /** For fp16/int8: the image the accuracy check runs on (default: a synthetic 1024×768 scene). */
   checkImage?: RgbImage & { name?: string };
+  /**
+   * Warnings, e.g. checkpoint keys the model does not use (SAM-HQ extras). The library never
+   * writes to stderr itself: without this they are only recorded in model.json.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** Writes one graph (and its external data, if any) and returns the file name. */
@@ -112,9 +132,27 @@ export function loadStateDict(path: string): StateDict {
   return readCheckpoint(readLargeFile(path));
 }
 
+/**
+ * Exports `checkpoint` into `outDir` (created if missing). The graphs and model.json are written
+ * into a temporary sibling folder, then swapped in: on failure `outDir` is left untouched.
+ */
 export async function exportModel(checkpoint: string, outDir: string, opts: ExportOptions = {}): Promise<ModelManifest> {
   const precision = opts.precision ?? 'fp32';
   if (!PRECISIONS.includes(precision)) throw new Error(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
+  const target = resolve(outDir);
+  sweepStaleExports(target);
+  const tmp = tempExportDir(target);
+  try {
+    const manifest = await writeExport(checkpoint, tmp, precision, opts);
+    replaceExportDir(tmp, target);
+    return manifest;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Writes every graph and model.json (last) into `dir`. */
+async function writeExport(checkpoint: string, dir: string, precision: Precision, opts: ExportOptions): Promise<ModelManifest> {
   const steps = ['hash checkpoint', 'read checkpoint', 'encoder.onnx', 'decoder.onnx', 'decoder_batched.onnx', 'decoder_lowres.onnx'];
   if (precision !== 'fp32') steps.push(`${precision} accuracy check`);
   const step = (i: number) => opts.onStep?.(steps[i] ?? '', i, steps.length);
@@ -123,26 +161,28 @@ export async function exportModel(checkpoint: string, outDir: string, opts: Expo
   step(1);
   const sd = loadStateDict(checkpoint);
   const config = inferSamConfig(sd);
+  const unusedKeys = unusedCheckpointKeys(sd, config);
+  if (unusedKeys.length > 0) opts.onWarning?.(`${basename(checkpoint)}: ${describeUnusedKeys(unusedKeys)}`);
   const params = (k: string) => sd.get(k);
-  mkdirSync(outDir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const reduce = (g: Graph, isEncoder: boolean): Graph => {
     if (precision === 'fp16') storeWeightsFloat16(g);
     if (precision === 'int8' && isEncoder) quantizeMatMulsInt8(g);
     return g;
   };
   step(2);
-  const encoder = writeGraph(reduce(buildEncoderGraph(params, config), true), outDir, 'encoder.onnx');
+  const encoder = writeGraph(reduce(buildEncoderGraph(params, config), true), dir, 'encoder.onnx');
   step(3);
-  const decoder = writeGraph(reduce(buildDecoderGraph(params, config), false), outDir, 'decoder.onnx');
+  const decoder = writeGraph(reduce(buildDecoderGraph(params, config), false), dir, 'decoder.onnx');
   step(4);
-  const decoderBatched = writeGraph(reduce(buildDecoderGraph(params, config, { batched: true }), false), outDir, 'decoder_batched.onnx');
+  const decoderBatched = writeGraph(reduce(buildDecoderGraph(params, config, { batched: true }), false), dir, 'decoder_batched.onnx');
   step(5);
-  const decoderLowRes = writeGraph(reduce(buildDecoderGraph(params, config, { lowResOnly: true }), false), outDir, 'decoder_lowres.onnx');
+  const decoderLowRes = writeGraph(reduce(buildDecoderGraph(params, config, { lowResOnly: true }), false), dir, 'decoder_lowres.onnx');
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
     family: config.family,
     config,
-    checkpoint: { file: basename(checkpoint), sha256 },
+    checkpoint: { file: basename(checkpoint), sha256, ...(unusedKeys.length > 0 && { unusedKeys }) },
     files: { encoder, decoder, decoderBatched, decoderLowRes },
     modelSize: config.imgSize,
     createdBy: 'tsam export',
@@ -150,10 +190,10 @@ export async function exportModel(checkpoint: string, outDir: string, opts: Expo
   if (precision !== 'fp32') {
     step(6);
     manifest.precision = precision;
-    manifest.precisionCheck = await measurePrecisionLoss(sd, config, outDir, manifest, opts.checkImage);
+    manifest.precisionCheck = await measurePrecisionLoss(sd, config, dir, manifest, opts.checkImage);
   }
   // model.json last: its presence marks a complete export.
-  writeFileSync(join(outDir, MODEL_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(dir, MODEL_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

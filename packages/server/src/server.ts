@@ -52,7 +52,7 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Export progress, when a checkpoint is exported on first use. */
   onStep?: (step: string, index: number, total: number) => void;
-  /** Warnings (e.g. files of `imagesDir` that could not be read). */
+  /** Warnings (files of `imagesDir` that could not be read, checkpoint keys the model does not use). */
   onWarning?: (message: string) => void;
 }
 
@@ -84,13 +84,16 @@ export async function createServer(opts: ServerOptions = {}): Promise<TsamServer
       ...(opts.modelCacheDir !== undefined && { cacheDir: opts.modelCacheDir }),
       ...(opts.threads !== undefined && { intraOpNumThreads: opts.threads }),
       ...(opts.onStep && { onStep: opts.onStep }),
+      ...(opts.onWarning && { onWarning: opts.onWarning }),
     }));
 
   const uploadDir = mkdtempSync(join(tmpdir(), 'tsam-server-images-'));
   const images = new ImageStore(uploadDir, maxPixels);
   let spillDir: string | undefined;
   if (opts.cacheDir) {
-    spillDir = join(resolve(opts.cacheDir), 'embeddings', sam.manifest.checkpoint.sha256.slice(0, 16) || 'model');
+    // Per model and weight precision: an fp16 model's embeddings are not the fp32 model's.
+    const model = sam.manifest.checkpoint.sha256.slice(0, 16) || 'model';
+    spillDir = join(resolve(opts.cacheDir), 'embeddings', `${model}-${sam.manifest.precision ?? 'fp32'}`);
     mkdirSync(spillDir, { recursive: true });
   }
   const service = new SamService(sam, images, {

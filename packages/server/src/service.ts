@@ -6,6 +6,7 @@
 import {
   AutomaticMaskGenerator,
   SamPredictor,
+  type PredictorSessions,
   applyImage,
   preprocessImage,
   requireOutput,
@@ -21,6 +22,7 @@ import {
 } from '@tsam/core';
 import type { LoadedSam } from '@tsam/node';
 import { EmbeddingCache, type CacheStats } from './embedding-cache.js';
+import { notFound } from './errors.js';
 import type { ImageStore } from './images.js';
 import { JobQueue, type QueueStats } from './queue.js';
 
@@ -51,6 +53,8 @@ export class SamService {
   readonly amgQueue: JobQueue;
   private readonly encoder: SessionLike;
   private readonly inflight = new Map<string, Promise<TensorLike>>();
+  /** Bumped by `forget`: an encode that started before a DELETE must not store its embedding. */
+  private readonly generation = new Map<string, number>();
   private batched: Promise<SessionLike> | undefined;
   private encoderRuns = 0;
 
@@ -85,7 +89,10 @@ export class SamService {
     if (!t) {
       let job = this.inflight.get(id);
       if (!job) {
-        job = this.encode(id).finally(() => this.inflight.delete(id));
+        const started = this.encode(id).finally(() => {
+          if (this.inflight.get(id) === started) this.inflight.delete(id);
+        });
+        job = started;
         this.inflight.set(id, job);
       }
       t = await job;
@@ -99,7 +106,7 @@ export class SamService {
     validatePrompt(prompt, width, height);
     const emb = await this.embedding(id);
     return this.decoderQueue.run(async () => {
-      const predictor = new SamPredictor({ encoder: this.encoder, decoder: this.sam.decoder, modelSize: this.modelSize });
+      const predictor = new SamPredictor(this.sessions);
       predictor.setEmbedding(emb);
       return predictor.predict(prompt);
     });
@@ -110,17 +117,23 @@ export class SamService {
     this.images.get(id);
     return this.amgQueue.run(async () => {
       const [image, emb, batchedDecoder] = await Promise.all([this.images.decode(id), this.embedding(id), this.batchedDecoder()]);
-      const predictor = new ReusingPredictor({ encoder: this.encoder, decoder: this.sam.decoder, modelSize: this.modelSize }, image, emb);
-      const generator = new AutomaticMaskGenerator(
-        { predictor, batchedDecoder },
-        { pointsPerBatch: defaultBatch(image, this.modelSize), ...params, outputMode: 'coco_rle' },
-      );
+      const predictor = new ReusingPredictor(this.sessions, image, emb);
+      // The batched decoder fetches only IoU and low-res masks: core's default batch (64), as `tsam amg`.
+      const generator = new AutomaticMaskGenerator({ predictor, batchedDecoder }, { ...params, outputMode: 'coco_rle' });
       return generator.generate(image);
     });
   }
 
+  /** Drops the embedding of `id` (memory and disk); an encode still running for it will not store one. */
   forget(id: string): void {
+    this.generation.set(id, (this.generation.get(id) ?? 0) + 1);
+    this.inflight.delete(id);
     this.cache.delete(id);
+  }
+
+  /** The model's sessions, with the queued encoder: decoder_lowres.onnx when the model has it. */
+  private get sessions(): PredictorSessions {
+    return { ...this.sam.sessions, encoder: this.encoder };
   }
 
   get stats(): ServiceStats {
@@ -132,7 +145,8 @@ export class SamService {
   }
 
   async release(): Promise<void> {
-    const sessions = [this.sam.encoder, this.sam.decoder, ...(this.batched ? [await this.batched] : [])];
+    const { encoder, decoder, lowResDecoder } = this.sam.sessions;
+    const sessions = [encoder, decoder, ...(lowResDecoder ? [lowResDecoder] : []), ...(this.batched ? [await this.batched] : [])];
     await Promise.all(sessions.map((s) => s.release?.()));
   }
 
@@ -144,13 +158,24 @@ export class SamService {
   /** Decode + preprocess + encoder, exactly as SamPredictor.setImage, inside the encoder queue. */
   private async encode(id: string): Promise<TensorLike> {
     const size = this.modelSize;
-    const out = await this.encoderQueue.run(async () => {
-      const { data, width, height } = await this.images.decode(id);
-      const resized = applyImage(data, width, height, size);
-      const input = preprocessImage(resized.data, resized.width, resized.height, size);
-      this.encoderRuns++;
-      return this.sam.encoder.run({ image: { data: input, dims: [1, 3, size, size] } });
-    });
+    const generation = this.generation.get(id) ?? 0;
+    // Deleted while it waited or ran (or deleted and uploaded again): the embedding is not put back.
+    const deleted = (): boolean => (this.generation.get(id) ?? 0) !== generation || !this.images.has(id);
+    const gone = () => notFound(`image ${JSON.stringify(id)} was deleted while its embedding was being computed`);
+    let out: Record<string, TensorLike>;
+    try {
+      out = await this.encoderQueue.run(async () => {
+        if (deleted()) throw gone();
+        const { data, width, height } = await this.images.decode(id);
+        const resized = applyImage(data, width, height, size);
+        const input = preprocessImage(resized.data, resized.width, resized.height, size);
+        this.encoderRuns++;
+        return this.sam.encoder.run({ image: { data: input, dims: [1, 3, size, size] } });
+      });
+    } catch (e) {
+      throw deleted() ? gone() : e; // e.g. the original was removed while being read
+    }
+    if (deleted()) throw gone();
     const emb = requireOutput(out, 'image_embeddings');
     const t: TensorLike = { data: emb.data, dims: [...emb.dims] };
     this.cache.set(id, t);
@@ -158,19 +183,10 @@ export class SamService {
   }
 }
 
-/**
- * The batched decoder also materialises its upscaled masks (B × 4 × (1024² + H × W) float32) even
- * when only the low-res ones are fetched, so the default batch keeps that near 256 MiB.
- */
-function defaultBatch(image: RgbImage, modelSize: number): number {
-  const perPrompt = 16 * (modelSize * modelSize + image.width * image.height);
-  return Math.max(1, Math.min(64, Math.floor((256 * 1024 * 1024) / perPrompt)));
-}
-
 /** A predictor that answers the whole-image crop of AMG with the embedding the server already has. */
 class ReusingPredictor extends SamPredictor {
   constructor(
-    sessions: ConstructorParameters<typeof SamPredictor>[0],
+    sessions: PredictorSessions,
     private readonly image: RgbImage,
     private readonly emb: ImageEmbedding,
   ) {

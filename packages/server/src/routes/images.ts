@@ -37,7 +37,7 @@ export function imageRoutes(app: FastifyInstance, images: ImageStore, service: S
     try {
       await service.embedding(image.id);
     } catch (e) {
-      if (created) {
+      if (created && images.has(image.id)) {
         images.remove(image.id);
         service.forget(image.id);
       }
