@@ -1,6 +1,7 @@
 /**
- * The per-mask work after the IoU filter, fused into one pass over the upscaled rows (the logits
- * are never stored): the stability score's counts (`> t ± offset`), the binary mask `> t` as its
+ * The per-mask work after the IoU filter, fused into one pass over the rows of the reference
+ * upscale (`MaskUpscaler.runRows`, masks/postprocess.ts: the same float32 logits whose signs are
+ * the reference's masks, packages/node/test/upscale-exact.test.ts; the logits are never stored): the stability score's counts (`> t ± offset`), the binary mask `> t` as its
  * box, and the column-wise transitions from which `rle()` builds the uncropped COCO RLE (so the
  * RLE costs O(w + transitions), not a column-major walk over h × w bytes).
  */

@@ -12,7 +12,9 @@
  * to float32: `f(f(t0·h0λ) + f(t1·h1λ))` with `t = f(f(x0·w0λ) + f(x1·w1λ))`. That is separable, so
  * this computes it stage by stage (low rows along x, along y, along x, along y), storing every
  * stage as float32, and only for the rows and columns a later stage reads; the values are the same.
- * Shared fixture test: packages/node/test/upscale-exact.test.ts (0 differing pixels).
+ * packages/node/test/upscale-exact.test.ts checks the thresholded result against every fixture
+ * mask (0 differing pixels); no fixture holds the reference's full-size logits, so their last bits
+ * follow the kernel's source (the order above), not a comparison.
  */
 import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from '../coords.js';
 import { getPreprocessShape } from '../transforms.js';
@@ -43,11 +45,12 @@ export interface LinearAxis {
  * `i1 = i0 + (i0 < inSize − 1)`, `w1 = f32(clamp(src − i0, 0, 1))`, `w0 = f32(1 − w1)`; equal
  * sizes copy (`w0 = 1`, `w1 = 0`).
  *
- * `src` is kept exact (scale·(o + 0.5) − 0.5 needs at most 37 bits, so a double holds it) and only
- * the fractional weight is rounded to float32. Rounding `src` itself to float32 first, as a plain
- * float32 reading of UpSample.h would, moves weights by up to half a float32 ulp of the index (3e-5
- * at index 1000) and gives 92 pixels in 36 of the fixtures' 94 reference masks the wrong sign; kept
- * exact, 0 (packages/node/test/upscale-exact.test.ts).
+ * `src` is kept exact (a 24-bit scale times a 14-bit `o + 0.5`, minus 0.5, is exact in a double) and
+ * only the fractional weight is rounded to float32: that is what the fixtures' reference outputs match.
+ * Rounding `src` to float32 first, as a plain float32 reading of UpSample.h suggests, moves weights
+ * by up to half a float32 ulp of the index (3e-5 at index 1000); measured when this changed, that
+ * gave 92 pixels in 36 of the fixtures' 94 reference masks the wrong sign, and exact `src` gives 0
+ * (packages/node/test/upscale-exact.test.ts).
  */
 export function linearAxis(inSize: number, outSize: number, count: number = outSize): LinearAxis {
   const ax: LinearAxis = { i0: new Int32Array(count), i1: new Int32Array(count), w0: new Float32Array(count), w1: new Float32Array(count) };
