@@ -4,15 +4,16 @@
  * - a run killed with SIGKILL mid-folder, then rerun, does every image exactly once and leaves
  *   outputs byte-identical to an uninterrupted run into another folder (run record included);
  *   stale temporary files of the dead run are swept;
- * - a rerun with other flags or another model refuses before loading the model, naming the
- *   difference, and changes nothing; `--overwrite` redoes with the new settings;
+ * - a rerun with other flags or another model (or into outputs without a run record) refuses
+ *   before loading the model, naming the difference, and changes nothing; `--overwrite` redoes
+ *   with the new settings;
  * - SA-1B image ids are stable per file (the run record's id map), `sa_<n>` names keep `n`, and an
  *   id clash is reported instead of written; annotation ids are unique across the folder;
  * - SIGINT prints one "interrupted" line, exits 130 and leaves no temporary files or partial outputs;
  * - `--json` prints exactly one JSON summary on stdout.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, expect, it } from 'vitest';
@@ -197,6 +198,16 @@ describeFixtures('tsam amg resume (sam_vit_mini, 5 images, --format sa1b)', () =
       expect(exif.code).toBe(1);
       expect(exif.stderr).toMatch(/EXIF rotation on \(now off\)/);
       expect(mtimes()).toEqual(before);
+      // Outputs without a run record (an older tsam's): their settings are unknown, so refuse too.
+      const bare = join(work, 'no-record');
+      cpSync(refOut, bare, { recursive: true });
+      rmSync(join(bare, AMG_RUN_RECORD));
+      const r = await tsam(args(bare), { env, timeoutMs: TIMEOUT });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /--output .*no-record already holds output for 5 image\(s\) \(a\.png, b\.png, c\.jpg, …\) but no run record \.tsam-amg\.json/,
+      );
+      expect(existsSync(join(bare, AMG_RUN_RECORD))).toBe(false);
     },
     TIMEOUT,
   );
@@ -250,7 +261,6 @@ describeFixtures('tsam amg resume (sam_vit_mini, 5 images, --format sa1b)', () =
       const r = await runUntil(args(out), () => recorded().length >= 1, 'SIGINT');
       expect(r.early, `the run finished before it could be interrupted: ${show(r)}`).toBe(false);
       expect(r.code, show(r)).toBe(130);
-      console.log(`[amg SIGINT] stderr:\n${r.stderr}`);
       expect(r.stderr.match(/interrupted/g)?.length, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/tsam amg: interrupted \(SIGINT\) with \d+ of 5 image\(s\) done; rerun the same command to resume/);
       expect(temps(out)).toEqual([]);
