@@ -226,6 +226,7 @@ describe('untrusted and broken checkpoints', () => {
     writeFileSync(truncated, full.subarray(0, Math.floor(full.length / 2)));
     const err = await fails(['predict', '--checkpoint', truncated, '--image', image, '--point', '3,4,1', '--out', out]);
     expect(err).toMatch(/truncated or corrupt/);
+    expect(err).toContain(`tsam: error: checkpoint ${truncated}: `); // the file is named
   });
 
   it('a readable checkpoint that is not a SAM state dict', async () => {
@@ -233,6 +234,7 @@ describe('untrusted and broken checkpoints', () => {
     writeFileSync(empty, torchZip(EMPTY_DICT_PICKLE));
     const err = await fails(['export', '--checkpoint', empty, '--out', join(work, 'onnx-empty')]);
     expect(err).toContain('not a SAM checkpoint');
+    expect(err).toContain(`checkpoint ${empty}: `);
     expect(existsSync(join(work, 'onnx-empty', 'model.json'))).toBe(false);
   });
 

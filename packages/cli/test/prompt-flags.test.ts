@@ -152,6 +152,7 @@ describeFixtures('prompt flags with a model (sam_vit_mini, prompt-sensitive)', (
       expect(r.stderr).toMatch(
         /tsam: error: the model produced a non-finite (IoU prediction|embedding value) \(NaN at index 0\); nothing was written/,
       );
+      // The --out folder was checked (created) before the model ran, and removed again.
       expect(existsSync(out)).toBe(false);
     }
   });

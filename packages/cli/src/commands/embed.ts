@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { writeNpy } from '@tsam/core';
 import { loadImage } from '@tsam/node';
 import { assertFinite } from '../prompt-args.js';
-import { checkOutputDir } from '../output-check.js';
+import { withOutputs } from '../out-dir.js';
 import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 interface EmbedOpts extends ModelOpts {
@@ -22,14 +22,15 @@ export function embedCommand(): Command {
   return cmd.action(async (opts: EmbedOpts) => {
     const image = await loadImage(opts.image);
     checkModel(opts);
-    checkOutputDir(opts.out, '--out');
-    const sam = await openModel(opts);
-    const emb = await sam.predictor.setImage(image);
-    assertFinite('embedding value', emb.data);
-    mkdirSync(opts.out, { recursive: true });
-    writeFileSync(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
-    const meta = { width: emb.width, height: emb.height, dims: emb.dims, model: sam.manifest.checkpoint };
-    writeFileSync(join(opts.out, 'embedding.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    process.stderr.write(`embedding [${emb.dims.join(', ')}] of ${emb.width}×${emb.height} image → ${opts.out}\n`);
+    await withOutputs({ dirs: [[opts.out, '--out']] }, async () => {
+      const sam = await openModel(opts);
+      const emb = await sam.predictor.setImage(image);
+      assertFinite('embedding value', emb.data);
+      mkdirSync(opts.out, { recursive: true });
+      writeFileSync(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
+      const meta = { width: emb.width, height: emb.height, dims: emb.dims, model: sam.manifest.checkpoint };
+      writeFileSync(join(opts.out, 'embedding.json'), `${JSON.stringify(meta, null, 2)}\n`);
+      process.stderr.write(`embedding [${emb.dims.join(', ')}] of ${emb.width}×${emb.height} image → ${opts.out}\n`);
+    });
   });
 }

@@ -6,7 +6,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PRECISIONS, exportModel, loadImage, resolveCheckpoint, type Precision, type PrecisionReport } from '@tsam/node';
 import type { EncoderConfig } from '@tsam/model';
+import { withOutputs } from '../out-dir.js';
 import { stepProgress } from '../progress.js';
+import { namingCheckpoint } from './model-options.js';
 
 function parsePrecision(value: string): Precision {
   if (!(PRECISIONS as readonly string[]).includes(value))
@@ -31,12 +33,19 @@ export function exportCommand(): Command {
     .action(async (opts: { checkpoint: string; out: string; precision: Precision; checkImage?: string }) => {
       const started = performance.now();
       const checkImage = opts.checkImage ? { ...(await loadImage(opts.checkImage)), name: opts.checkImage } : undefined;
+      const checkpoint = resolveCheckpoint(opts.checkpoint);
       const progress = stepProgress('export');
-      const manifest = await exportModel(resolveCheckpoint(opts.checkpoint), opts.out, {
-        onStep: progress.onStep,
-        precision: opts.precision,
-        ...(checkImage && { checkImage }),
-      }).finally(() => progress.stop());
+      const run = () =>
+        exportModel(checkpoint, opts.out, {
+          onStep: progress.onStep,
+          precision: opts.precision,
+          ...(checkImage && { checkImage }),
+        })
+          .catch((e: unknown) => {
+            throw namingCheckpoint(checkpoint, e);
+          })
+          .finally(() => progress.stop());
+      const manifest = await withOutputs({ dirs: [[opts.out, '--out']] }, run);
       const secs = ((performance.now() - started) / 1000).toFixed(1);
       process.stderr.write(`${manifest.family} (${describe(manifest.config.encoder)}, ${opts.precision}) → ${opts.out} in ${secs}s\n`);
       if (manifest.precisionCheck) process.stderr.write(reportText(opts.precision, manifest.precisionCheck));

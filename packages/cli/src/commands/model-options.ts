@@ -32,9 +32,16 @@ export function checkModel(opts: ModelOpts): void {
   if (opts.modelDir === undefined) resolveCheckpoint(opts.checkpoint);
 }
 
+/** Checkpoint reader errors say what is wrong but not which file: prefix the path (once). */
+export function namingCheckpoint(path: string, err: unknown): unknown {
+  if (!(err instanceof Error) || err.message.includes(path) || (err as { code?: unknown }).code !== undefined) return err;
+  return new Error(`checkpoint ${path}: ${err.message}`, { cause: err });
+}
+
 /** Opens the model; a first use of a checkpoint exports it to the cache with a progress bar. */
 export async function openModel(opts: ModelOpts): Promise<LoadedSam> {
   const progress = stepProgress('exporting checkpoint to ONNX (once per checkpoint)');
+  const checkpoint = opts.modelDir === undefined ? resolveCheckpoint(opts.checkpoint) : undefined;
   try {
     return await loadSam({
       ...(opts.checkpoint !== undefined && opts.modelDir === undefined && { checkpoint: opts.checkpoint }),
@@ -42,6 +49,8 @@ export async function openModel(opts: ModelOpts): Promise<LoadedSam> {
       ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
       onStep: progress.onStep,
     });
+  } catch (e) {
+    throw checkpoint ? namingCheckpoint(checkpoint, e) : e;
   } finally {
     progress.stop();
   }

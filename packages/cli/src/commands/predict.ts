@@ -10,7 +10,7 @@ import { maskToRle, rleArea, writeNpy, type MaskInputTensor } from '@tsam/core';
 import { loadImage } from '@tsam/node';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
 import { assertFinite, checkedPrompt, readMaskInput } from '../prompt-args.js';
-import { checkOutputDir } from '../output-check.js';
+import { withOutputs } from '../out-dir.js';
 import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 interface PredictOpts extends ModelOpts {
@@ -63,26 +63,27 @@ export function predictCommand(): Command {
       image.height,
     );
     checkModel(opts);
-    checkOutputDir(opts.out, '--out');
-    const sam = await openModel(opts);
-    const emb = await sam.predictor.setImage(image);
-    const pred = await sam.predictor.predict(prompt);
-    assertFinite('IoU prediction', pred.iouPredictions);
-    assertFinite('low-res logit', pred.lowResLogits);
-    if (opts.saveEmbedding) assertFinite('embedding value', emb.data);
-    mkdirSync(opts.out, { recursive: true });
-    const masks = pred.masks.map((m) => maskToRle(m, pred.height, pred.width));
-    const files = ['result.json', 'low_res_logits.npy', ...(opts.saveEmbedding ? ['embedding.npy'] : [])].map((f) => join(opts.out, f));
-    writeFileSync(files[0]!, `${JSON.stringify({ iou_predictions: pred.iouPredictions, masks })}\n`);
-    writeFileSync(files[1]!, writeNpy(pred.lowResLogits, [pred.masks.length, 256, 256]));
-    if (opts.saveEmbedding) writeFileSync(files[2]!, writeNpy(emb.data, emb.dims));
-    const areas = masks.map((rle) => rleArea(rle));
-    process.stderr.write(
-      `${pred.masks.length} mask(s), IoU predictions ${pred.iouPredictions.map((v) => v.toFixed(3)).join(', ')} → ${opts.out}\n`,
-    );
-    if (opts.json) {
-      const summary = { width: pred.width, height: pred.height, iou_predictions: pred.iouPredictions, mask_areas: areas, files };
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
-    }
+    await withOutputs({ dirs: [[opts.out, '--out']] }, async () => {
+      const sam = await openModel(opts);
+      const emb = await sam.predictor.setImage(image);
+      const pred = await sam.predictor.predict(prompt);
+      assertFinite('IoU prediction', pred.iouPredictions);
+      assertFinite('low-res logit', pred.lowResLogits);
+      if (opts.saveEmbedding) assertFinite('embedding value', emb.data);
+      mkdirSync(opts.out, { recursive: true });
+      const masks = pred.masks.map((m) => maskToRle(m, pred.height, pred.width));
+      const files = ['result.json', 'low_res_logits.npy', ...(opts.saveEmbedding ? ['embedding.npy'] : [])].map((f) => join(opts.out, f));
+      writeFileSync(files[0]!, `${JSON.stringify({ iou_predictions: pred.iouPredictions, masks })}\n`);
+      writeFileSync(files[1]!, writeNpy(pred.lowResLogits, [pred.masks.length, 256, 256]));
+      if (opts.saveEmbedding) writeFileSync(files[2]!, writeNpy(emb.data, emb.dims));
+      const areas = masks.map((rle) => rleArea(rle));
+      process.stderr.write(
+        `${pred.masks.length} mask(s), IoU predictions ${pred.iouPredictions.map((v) => v.toFixed(3)).join(', ')} → ${opts.out}\n`,
+      );
+      if (opts.json) {
+        const summary = { width: pred.width, height: pred.height, iou_predictions: pred.iouPredictions, mask_areas: areas, files };
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+      }
+    });
   });
 }

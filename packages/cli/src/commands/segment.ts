@@ -11,7 +11,7 @@ import { loadImage, encodeMaskPng } from '@tsam/node';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
 import { assertFinite, checkedPrompt } from '../prompt-args.js';
 import { renderSegmentOverlay } from '../overlay.js';
-import { checkOutputFile } from '../output-check.js';
+import { withOutputs } from '../out-dir.js';
 import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 interface SegmentOpts extends ModelOpts {
@@ -60,31 +60,34 @@ export function segmentCommand(): Command {
     const prompt = checkedPrompt({ multimask, ...(opts.point && { point: opts.point }), ...(opts.box && { box: opts.box }) }, w, h);
     checkModel(opts);
     const paths = outputPaths(imagePath, opts);
-    if (paths.mask) checkOutputFile(paths.mask, opts.out ? '--out' : '--mask');
-    if (paths.overlay) checkOutputFile(paths.overlay, opts.out ? '--out' : '--overlay');
-    const sam = await openModel(opts);
-    await sam.predictor.setImage(image);
-    const pred = await sam.predictor.predict(prompt);
-    assertFinite('IoU prediction', pred.iouPredictions);
-    assertFinite('low-res logit', pred.lowResLogits);
-    const ious = pred.iouPredictions;
-    const best = ious.reduce((b, v, i) => (v > ious[b]! ? i : b), 0);
-    const mask = pred.masks[best]!;
-    let area = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
-    if (paths.mask) write(paths.mask, await encodeMaskPng(mask, w, h));
-    if (paths.overlay) write(paths.overlay, await renderSegmentOverlay(image, mask, { points, ...(opts.box && { box: opts.box }) }));
-    const which = multimask ? ` (best of ${ious.length})` : '';
-    const iou = ious[best]!.toFixed(3);
-    const where = [paths.mask, paths.overlay].filter(Boolean).join(', ');
-    const percent = (100 * area) / (w * h);
-    process.stderr.write(`mask: ${area} px (${percent.toFixed(1)}% of ${w}×${h}), predicted IoU ${iou}${which} → ${where}\n`);
-    if (area === 0) {
-      process.stderr.write('warning: the mask is empty (no pixel above the threshold); try other or more points, or a --box\n');
-    }
-    if (opts.json) {
-      const summary = { width: w, height: h, area, predicted_iou: ious[best]!, best_of: ious.length, ...paths };
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
-    }
+    const files: [string, string][] = [];
+    if (paths.mask) files.push([paths.mask, opts.out ? '--out' : '--mask']);
+    if (paths.overlay) files.push([paths.overlay, opts.out ? '--out' : '--overlay']);
+    await withOutputs({ files }, async () => {
+      const sam = await openModel(opts);
+      await sam.predictor.setImage(image);
+      const pred = await sam.predictor.predict(prompt);
+      assertFinite('IoU prediction', pred.iouPredictions);
+      assertFinite('low-res logit', pred.lowResLogits);
+      const ious = pred.iouPredictions;
+      const best = ious.reduce((b, v, i) => (v > ious[b]! ? i : b), 0);
+      const mask = pred.masks[best]!;
+      let area = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
+      if (paths.mask) write(paths.mask, await encodeMaskPng(mask, w, h));
+      if (paths.overlay) write(paths.overlay, await renderSegmentOverlay(image, mask, { points, ...(opts.box && { box: opts.box }) }));
+      const which = multimask ? ` (best of ${ious.length})` : '';
+      const iou = ious[best]!.toFixed(3);
+      const where = [paths.mask, paths.overlay].filter(Boolean).join(', ');
+      const percent = (100 * area) / (w * h);
+      process.stderr.write(`mask: ${area} px (${percent.toFixed(1)}% of ${w}×${h}), predicted IoU ${iou}${which} → ${where}\n`);
+      if (area === 0) {
+        process.stderr.write('warning: the mask is empty (no pixel above the threshold); try other or more points, or a --box\n');
+      }
+      if (opts.json) {
+        const summary = { width: w, height: h, area, predicted_iou: ious[best]!, best_of: ious.length, ...paths };
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+      }
+    });
   });
 }
