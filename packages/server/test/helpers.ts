@@ -30,9 +30,9 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** The fixture model, exported into this file's own temp cache. */
-export function openModel(): Promise<LoadedSam> {
-  return loadSam({ checkpoint: fixturePath(CHECKPOINT), cacheDir: tempDir('model') });
+/** A fixture model (default: the trained one, for pictures), exported into this file's own temp cache. */
+export function openModel(checkpoint = CHECKPOINT): Promise<LoadedSam> {
+  return loadSam({ checkpoint: fixturePath(checkpoint), cacheDir: tempDir('model') });
 }
 
 /** A real server on 127.0.0.1 and a free port, closed after the test file. */
