@@ -55,7 +55,9 @@ export class SamWorkerClient {
 
   /** Loads the graphs (URLs are fetched by the worker, with progress). */
   init(req: Omit<InitRequest, 'type'>, onProgress?: (p: Progress) => void): Promise<SamResults['init']> {
-    const transfer = [req.decoder, req.encoder, req.batchedDecoder].filter((x): x is ArrayBuffer => x instanceof ArrayBuffer);
+    const transfer = [req.decoder, req.lowResDecoder, req.encoder, req.batchedDecoder].filter(
+      (x): x is ArrayBuffer => x instanceof ArrayBuffer,
+    );
     return this.call({ type: 'init', ...req }, transfer, onProgress);
   }
 

@@ -1,13 +1,24 @@
 /** Fetching models and embeddings, with progress, in the page or in a worker. */
 import type { ImageEmbedding } from '@tsam/core';
 
+/** A response that is not 2xx, with its status (a 404 for an image id: the server forgot it). */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpStatusError';
+  }
+}
+
 /** Bytes received so far and the total (0 when the server gave no Content-Length). */
 export type ProgressFn = (loaded: number, total: number) => void;
 
 /** GETs `url` as bytes, reporting progress as chunks arrive. Throws with the status on errors. */
 export async function fetchBytes(url: string, onProgress?: ProgressFn, init?: RequestInit): Promise<Uint8Array> {
   const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new HttpStatusError(res.status, `GET ${url}: ${res.status} ${res.statusText}`);
   const total = Number(res.headers.get('content-length') ?? 0);
   if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
@@ -56,7 +67,7 @@ export function parseEmbedding(bytes: Uint8Array, dims: readonly number[], width
  */
 export async function fetchEmbedding(url: string, onProgress?: ProgressFn): Promise<ImageEmbedding> {
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new HttpStatusError(res.status, `GET ${url}: ${res.status} ${res.statusText}`);
   const dims = parseInts(res.headers.get('x-tsam-shape'), 'x-tsam-shape');
   const size = parseInts(res.headers.get('x-tsam-image-size'), 'x-tsam-image-size');
   if (size.length !== 2) throw new Error(`bad x-tsam-image-size header: ${res.headers.get('x-tsam-image-size')}`);

@@ -15,6 +15,11 @@ export type ModelSource = string | ArrayBuffer;
 export interface InitRequest {
   type: 'init';
   decoder: ModelSource;
+  /**
+   * decoder_lowres.onnx (the official decoder without the full-size upscale), when there is one:
+   * the predictor then upscales only the returned masks, in core, as the Node predictor does.
+   */
+  lowResDecoder?: ModelSource;
   /** Only for page-only mode (the encoder runs in the page). */
   encoder?: ModelSource;
   /** Only for "everything" in page-only mode. */
@@ -45,6 +50,8 @@ export interface AmgRequest {
 export type SamRequest = InitRequest | SetEmbeddingRequest | EncodeRequest | PredictRequest | AmgRequest;
 
 export interface InitResult extends WebRuntimeInfo {
+  /** Whether prompts run on decoder_lowres.onnx (else decoder.onnx). */
+  lowRes: boolean;
   /** Milliseconds to fetch and create the sessions. */
   ms: number;
 }

@@ -51,13 +51,14 @@ export class SamWorkerState {
         const open = (src: ModelSource | undefined, label: string) =>
           src === undefined ? undefined : openSession(src, label, report, this.open);
         const decoder = (await open(req.decoder, 'decoder.onnx'))!;
+        const lowResDecoder = await open(req.lowResDecoder, 'decoder_lowres.onnx');
         this.encoder = await open(req.encoder, 'encoder.onnx');
         this.batched = await open(req.batchedDecoder, 'decoder_batched.onnx');
         this.modelSize = req.modelSize ?? 1024;
         // Without an encoder the predictor only ever gets embeddings (setEmbedding).
         const encoder = this.encoder ?? { run: () => Promise.reject(new Error('no encoder loaded: use setEmbedding')) };
-        this.predictor = new SamPredictor({ encoder, decoder, modelSize: this.modelSize });
-        return { result: { ...info, ms: now() - t0 }, transfer: [] };
+        this.predictor = new SamPredictor({ encoder, decoder, modelSize: this.modelSize, ...(lowResDecoder && { lowResDecoder }) });
+        return { result: { ...info, lowRes: lowResDecoder !== undefined, ms: now() - t0 }, transfer: [] };
       }
       case 'setEmbedding':
         this.need().setEmbedding(req.embedding);

@@ -24,10 +24,11 @@ function Thumb({ mask, w, h }: { mask: Uint8Array; w: number; h: number }) {
   return <canvas ref={ref} className="thumb" />;
 }
 
+/** The strip's height is reserved even when empty, so the canvas above never moves or shrinks. */
 export function Candidates() {
   const current = useStore((s) => s.doc.current);
   const image = useStore((s) => s.doc.image);
-  if (!current || !image || current.candidates.length < 2) return null;
+  if (!current || !image || current.candidates.length < 2) return <div className="candidates" />;
   return (
     <div className="candidates" data-testid="candidates">
       {current.candidates.map((c, i) => (

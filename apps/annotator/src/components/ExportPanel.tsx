@@ -1,11 +1,13 @@
 /** Export buttons: COCO JSON (RLE or polygons), SA-1B JSON, PNG masks (zip). */
 import { buildExport, download, type ExportKind } from '../export/download.js';
+import { shelf } from '../state/shelf.js';
 import { store, useStore } from '../state/store.js';
 
 async function run(kind: ExportKind): Promise<void> {
   const { doc, ui } = store.state;
   if (!doc.image) return;
   download(await buildExport(kind, doc.image, doc.masks, ui.exportPolygons));
+  shelf.markExported(doc.masks);
 }
 
 export function ExportPanel() {

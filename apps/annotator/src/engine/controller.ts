@@ -6,7 +6,7 @@ import { decompressRle, rleToMask, type AmgRecord, type CompressedRle, type Imag
 import { maskColor } from '../state/apply.js';
 import { argmax, maskArea } from '../state/mask-ops.js';
 import { store } from '../state/store.js';
-import { promptIsEmpty, promptKey, type Candidate } from '../state/types.js';
+import { promptIsEmpty, promptKey, type Candidate, type ImageInfo } from '../state/types.js';
 import { multimaskFor, type EverythingMask } from '../state/ui.js';
 import { api } from './api.js';
 import { engine, toPromptInput } from './engine.js';
@@ -77,28 +77,48 @@ function toEverything(records: AmgRecord[]): EverythingMask[] {
   });
 }
 
-/** "Everything": all automatic masks, from the server or (page-only mode) from the worker. */
+/** The running "everything" job: the image it was started on, and how to cancel it. */
+let job: { image: ImageInfo; abort: AbortController } | null = null;
+
+/**
+ * "Everything": all automatic masks, from the server or (page-only mode) from the worker. One job
+ * at a time (A again while it runs is ignored; Esc cancels it). The results belong to the image
+ * they were computed for: if another image was opened meanwhile, they are dropped.
+ */
 export async function runEverything(): Promise<void> {
   const image = store.state.doc.image;
   if (!image) return;
+  if (job) {
+    engine.report(`Everything is already running on ${job.image.name}: press Esc to cancel it.`);
+    return;
+  }
   if (store.state.ui.everything) {
     store.setUi({ everything: null });
     return;
   }
+  const abort = new AbortController();
+  job = { image, abort };
   try {
     const t0 = performance.now();
     let records: AmgRecord[];
     if (image.id !== null) {
       engine.report('Everything: the server runs the automatic mask generator…');
-      records = await api.amg(image.id, { ...store.state.ui.amg });
+      const params = { ...store.state.ui.amg };
+      records = await engine.withServerImage((id) => api.amg(id, params, abort.signal));
     } else if (engine.canEverythingInPage && engine.rgb) {
+      // The worker cannot be interrupted mid-run; a cancelled job's result is dropped below.
       records = (
-        await engine.client.amg(engine.rgb, store.state.ui.amg, (p) =>
-          engine.report(`Everything: ${p.done} / ${p.total} prompts decoded in the page`),
-        )
+        await engine.client.amg(engine.rgb, store.state.ui.amg, (p) => {
+          if (!abort.signal.aborted) engine.report(`Everything: ${p.done} / ${p.total} prompts decoded in the page`);
+        })
       ).records;
     } else {
       throw new Error('“Everything” in page-only mode needs decoder_batched.onnx');
+    }
+    if (abort.signal.aborted) return;
+    if (store.state.doc.image !== image) {
+      engine.report(`Everything for ${image.name} dropped: another image was opened while it ran.`, false);
+      return;
     }
     const masks = toEverything(records).sort((a, b) => b.area - a.area);
     store.setUi({ everything: { masks, since: Date.now() }, hover: null });
@@ -107,8 +127,20 @@ export async function runEverything(): Promise<void> {
       false,
     );
   } catch (e) {
-    engine.fail(e);
+    if (!abort.signal.aborted) engine.fail(e);
+  } finally {
+    if (job?.abort === abort) job = null;
   }
+}
+
+/** Cancels a running "everything" (Esc); returns whether one was running. */
+export function cancelEverything(): boolean {
+  if (!job) return false;
+  const { image, abort } = job;
+  job = null;
+  abort.abort();
+  engine.report(`Everything on ${image.name} cancelled.`, false);
+  return true;
 }
 
 /** Keeps the "everything" mask under `point` (the smallest one containing it). */

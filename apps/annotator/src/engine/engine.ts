@@ -4,10 +4,19 @@
  * worker too). Status and progress go to the store's UI state.
  */
 import type { PromptInput, RgbImage } from '@tsam/core';
-import { SamWorkerClient, decodeImage, fetchEmbedding, type InitRequest, type PredictResult, type Progress } from '@tsam/web/page';
+import {
+  HttpStatusError,
+  SamWorkerClient,
+  decodeImage,
+  fetchEmbedding,
+  type InitRequest,
+  type PredictResult,
+  type Progress,
+} from '@tsam/web/page';
+import { shelf } from '../state/shelf.js';
 import { store } from '../state/store.js';
 import type { ImageInfo, Prompt } from '../state/types.js';
-import { api, type ModelJson, type ServerImage } from './api.js';
+import { api, retryUnreachable, type ModelJson, type ServerImage } from './api.js';
 import { LatestWins } from './scheduler.js';
 
 const WASM_PATHS = new URL('ort/', document.baseURI).href;
@@ -32,6 +41,8 @@ export class Engine {
   /** Worker-side decoder times (ms) and page round trips (ms), one per predict. */
   readonly latency = { worker: [] as number[], roundTrip: [] as number[] };
   bitmap: ImageBitmap | null = null;
+  /** The open image's bytes (server mode): re-sent when a restarted server no longer knows its id. */
+  private blob: Blob | null = null;
   /** The decoded RGB image (page-only mode needs it for "everything"). */
   rgb: RgbImage | null = null;
   private pageAmg = false;
@@ -45,14 +56,22 @@ export class Engine {
   private async init(req: Omit<InitRequest, 'type'>, mode: 'server' | 'page'): Promise<void> {
     // The worker resolves relative URLs against its own script: make them absolute here.
     const abs = <T>(src: T): T => (typeof src === 'string' ? (new URL(src, document.baseURI).href as T) : src);
+    // `?decoder=full` runs decoder.onnx (its in-graph upscale) instead of decoder_lowres.onnx, to compare.
+    const full = new URLSearchParams(location.search).get('decoder') === 'full';
     const sources = {
       decoder: abs(req.decoder),
+      ...(req.lowResDecoder !== undefined && !full && { lowResDecoder: abs(req.lowResDecoder) }),
       ...(req.encoder !== undefined && { encoder: abs(req.encoder) }),
       ...(req.batchedDecoder !== undefined && { batchedDecoder: abs(req.batchedDecoder) }),
     };
-    const info = await this.client.init({ ...req, ...sources, wasmPaths: WASM_PATHS }, this.onProgress);
-    const runtime = `onnxruntime-web WASM SIMD, ${info.threads} thread${info.threads > 1 ? 's' : ''}${info.crossOriginIsolated ? ' (cross-origin isolated)' : ''}`;
+    const { decoder: _d, lowResDecoder: _l, encoder: _e, batchedDecoder: _b, ...rest } = req;
+    const info = await this.client.init({ ...rest, ...sources, wasmPaths: WASM_PATHS }, this.onProgress);
+    const runtime = `onnxruntime-web WASM SIMD, ${info.threads} thread${info.threads > 1 ? 's' : ''}${info.crossOriginIsolated ? ' (cross-origin isolated)' : ''}, ${info.lowRes ? 'decoder_lowres.onnx + exact upscale' : 'decoder.onnx'}`;
     store.setUi({ mode, runtime });
+  }
+
+  constructor() {
+    api.onUnreachable = () => this.status('Server unreachable — retrying…', true);
   }
 
   /** Picks the mode: `?model=DIR` → page-only; a server answering /api/model → server; else wait for files. */
@@ -62,7 +81,15 @@ export class Engine {
     this.status('Connecting to the server…', true);
     const model = await api.model();
     if (model) {
-      await this.init({ decoder: api.decoderUrl(), ...(model.model_size ? { modelSize: model.model_size } : {}) }, 'server');
+      const lowRes = model.files?.['decoder_lowres.onnx']?.url;
+      await this.init(
+        {
+          decoder: api.decoderUrl(),
+          ...(lowRes && { lowResDecoder: lowRes }),
+          ...(model.model_size ? { modelSize: model.model_size } : {}),
+        },
+        'server',
+      );
       this.status(`Ready (${model.name ?? 'model'} from the server): open an image — file, drop, or one of the server’s.`);
       return;
     }
@@ -78,6 +105,7 @@ export class Engine {
       {
         encoder: dir + (f.encoder ?? 'encoder.onnx'),
         decoder: dir + (f.decoder ?? 'decoder.onnx'),
+        ...(f.decoderLowRes && { lowResDecoder: dir + f.decoderLowRes }),
         batchedDecoder: dir + (f.decoderBatched ?? 'decoder_batched.onnx'),
         ...(model.modelSize ? { modelSize: model.modelSize } : {}),
       },
@@ -94,11 +122,13 @@ export class Engine {
     const dec = find('decoder.onnx');
     if (!enc || !dec) throw new Error('pick encoder.onnx and decoder.onnx (and decoder_batched.onnx for “everything”)');
     const batched = find('decoder_batched.onnx');
+    const lowRes = find('decoder_lowres.onnx');
     this.status('Page-only mode: reading the model files…', true);
     await this.init(
       {
         encoder: await enc.arrayBuffer(),
         decoder: await dec.arrayBuffer(),
+        ...(lowRes ? { lowResDecoder: await lowRes.arrayBuffer() } : {}),
         ...(batched ? { batchedDecoder: await batched.arrayBuffer() } : {}),
       },
       'page',
@@ -110,7 +140,9 @@ export class Engine {
   /** Opens one of the server's images: its bytes for display, its embedding for the decoder. */
   async openServerImage(img: ServerImage): Promise<void> {
     this.status(`Fetching ${img.name} and its embedding from the server…`, true);
-    const [blob, emb] = await Promise.all([fetch(api.imageUrl(img.id)).then((r) => r.blob()), fetchEmbedding(api.embeddingUrl(img.id))]);
+    const [blob, emb] = await retryUnreachable('fetch the image', () =>
+      Promise.all([api.imageBlob(img.id), fetchEmbedding(api.embeddingUrl(img.id))]),
+    );
     await this.client.setEmbedding(emb);
     await this.show(blob, { id: img.id, name: img.name, width: emb.width, height: emb.height }, null);
     this.status(`${img.name}: ${emb.width}×${emb.height}, embedding from the server. Hover to preview, click to segment.`);
@@ -131,12 +163,32 @@ export class Engine {
     this.status(`${file.name}: ${enc.width}×${enc.height}, encoded in this page in ${s} s (WASM). Hover to preview, click to segment.`);
   }
 
+  /**
+   * Runs `request` with the open image's server id. A 404 means the server no longer knows it (it
+   * restarted): the page re-sends the bytes it holds, then runs `request` again with the new id.
+   */
+  async withServerImage<T>(request: (id: string) => Promise<T>): Promise<T> {
+    const image = store.state.doc.image;
+    if (!image?.id) throw new Error('no server image is open');
+    try {
+      return await request(image.id);
+    } catch (e) {
+      if (!(e instanceof HttpStatusError && e.status === 404) || !this.blob) throw e;
+      this.status(`Server restarted — re-sending the image (${image.name})…`, true);
+      const again = await api.upload(this.blob, image.name);
+      return request(again.id);
+    }
+  }
+
   private async show(blob: Blob, info: ImageInfo, rgb: RgbImage | null): Promise<void> {
     this.bitmap?.close();
     this.bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
     this.rgb = rgb;
+    this.blob = info.id !== null ? blob : null;
     store.setUi({ hover: null, everything: null });
-    store.dispatch({ type: 'openImage', image: info });
+    shelf.stash(store.state.doc); // the masks of the image being left, until it is opened again
+    const restore = shelf.restore(info);
+    store.dispatch({ type: 'openImage', image: info, ...(restore && { restore }) });
   }
 
   /** One decoder run in the worker; records its latency. */

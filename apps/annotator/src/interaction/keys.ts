@@ -1,7 +1,10 @@
 /** Keyboard shortcuts: one table drives both the handler and the help overlay (`?`). */
 import { useEffect } from 'react';
-import { runEverything } from '../engine/controller.js';
+import { cancelEverything, runEverything } from '../engine/controller.js';
+import { engine } from '../engine/engine.js';
+import { finalMask, maskArea } from '../state/mask-ops.js';
 import { store } from '../state/store.js';
+import { promptIsEmpty } from '../state/types.js';
 import type { MultimaskMode } from '../state/ui.js';
 
 export interface Shortcut {
@@ -24,7 +27,18 @@ const ctrl =
 
 const NEXT_MULTIMASK: Record<MultimaskMode, MultimaskMode> = { auto: 'on', on: 'off', off: 'auto' };
 
+/** Keeps the current mask; an empty one is not kept, and the prompt stays so it can be fixed. */
 export function commitCurrent(): void {
+  const { current, image } = store.state.doc;
+  if (!current || !image) return;
+  if (!promptIsEmpty(current.prompt) && current.decodedFor === null) {
+    engine.report('Still decoding the prompt: press Enter again when its mask shows.', false);
+    return;
+  }
+  if (maskArea(finalMask(current, image.width, image.height)) === 0) {
+    engine.report('The mask is empty, so nothing was kept: add points, pick another candidate or brush it in (Esc clears).', false);
+    return;
+  }
   const label = store.state.doc.masks.length ? (store.state.doc.masks.at(-1)?.label ?? 'object') : 'object';
   store.dispatch({ type: 'commit', label, at: Date.now() });
 }
@@ -46,7 +60,7 @@ export const SHORTCUTS: Shortcut[] = [
   pick(1),
   pick(2),
   { keys: ['Enter', 'N'], label: 'Keep the current mask (add it to the list)', match: key('Enter', 'n'), run: commitCurrent },
-  { keys: ['Esc'], label: 'Clear the current mask / leave “everything” / close help', match: key('Escape'), run: escape },
+  { keys: ['Esc'], label: 'Clear the current mask / cancel or leave “everything” / close help', match: key('Escape'), run: escape },
   { keys: ['Ctrl+Z'], label: 'Undo', match: ctrl('z'), run: () => store.undo() },
   { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], label: 'Redo', match: (e) => ctrl('z', true)(e) || ctrl('y')(e), run: () => store.redo() },
   { keys: ['S'], label: 'Segment tool (points and boxes)', match: key('s'), run: () => store.setUi({ tool: 'segment' }) },
@@ -67,6 +81,7 @@ export const SHORTCUTS: Shortcut[] = [
 function escape(): void {
   const { ui } = store.state;
   if (ui.help) store.setUi({ help: false });
+  else if (cancelEverything()) return;
   else if (ui.everything) store.setUi({ everything: null });
   else store.dispatch({ type: 'discard' });
 }

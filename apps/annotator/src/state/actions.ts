@@ -3,10 +3,11 @@
  * (excalidraw-style). History keeps the actions with the documents they produced.
  */
 import type { Box, ImagePx, Point } from '@tsam/core';
-import type { Candidate, ImageInfo, Label, MaskEntry, Stroke } from './types.js';
+import type { Candidate, ImageInfo, KeptMasks, Label, MaskEntry, Stroke } from './types.js';
 
 export type Action =
-  | { type: 'openImage'; image: ImageInfo }
+  /** A new image; `restore` brings back the masks kept on it earlier in this page. */
+  | { type: 'openImage'; image: ImageInfo; restore?: KeptMasks }
   | { type: 'addPoint'; point: Point<ImagePx>; label: Label; multimask: boolean; at: number }
   | { type: 'setBox'; box: Box<ImagePx>; multimask: boolean; at: number }
   /** Decoder output for the prompt with this key (dropped if the prompt has moved on). */

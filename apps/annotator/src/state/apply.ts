@@ -42,7 +42,7 @@ function updateMask(doc: Doc, id: number, f: (m: MaskEntry) => MaskEntry): Doc {
 export function apply(doc: Doc, action: Action): Doc {
   switch (action.type) {
     case 'openImage':
-      return { ...emptyDoc(), image: action.image };
+      return { ...emptyDoc(), image: action.image, ...(action.restore && { masks: action.restore.masks, nextId: action.restore.nextId }) };
     case 'addPoint': {
       const p = doc.current?.prompt ?? emptyPrompt();
       return withPrompt(
@@ -75,7 +75,7 @@ export function apply(doc: Doc, action: Action): Doc {
       const cur = doc.current;
       if (!cur || !doc.image) return doc;
       const mask = finalMask(cur, doc.image.width, doc.image.height);
-      if (maskArea(mask) === 0) return { ...doc, current: null };
+      if (maskArea(mask) === 0) return doc; // nothing to keep: the prompt stays (the UI says why)
       const pointCoords = cur.prompt.points.filter((_, i) => cur.prompt.labels[i] === 1).map(([x, y]): [number, number] => [x, y]);
       const entry: MaskEntry = {
         id: doc.nextId,

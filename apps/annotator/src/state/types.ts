@@ -74,6 +74,12 @@ export interface Doc {
   nextId: number;
 }
 
+/** The kept masks of one image, set aside while another image is open. */
+export interface KeptMasks {
+  masks: MaskEntry[];
+  nextId: number;
+}
+
 export const emptyPrompt = (): Prompt => ({ points: [], labels: [], box: null });
 
 export const emptyDoc = (): Doc => ({ image: null, masks: [], current: null, nextId: 1 });

@@ -9,8 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { FIXTURES_SKIP_REASON, hasFixtures } from '../../../../testing/fixtures.js';
 
-/** apps/annotator/dist: the build the server (and the page-only test) serves. */
-export const APP_DIST = fileURLToPath(new URL('../../dist', import.meta.url));
+/** apps/annotator/dist (or `$TSAM_APP_DIST`, e.g. an older build to reproduce a bug): what the servers serve. */
+export const APP_DIST = process.env.TSAM_APP_DIST ?? fileURLToPath(new URL('../../dist', import.meta.url));
 /** docs/ of the repository, where the screenshots go. */
 const DOCS_DIR = fileURLToPath(new URL('../../../../docs', import.meta.url));
 

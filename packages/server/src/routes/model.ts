@@ -11,7 +11,12 @@ import { openApiDocument } from '../openapi.js';
 import type { SamService } from '../service.js';
 
 /** The URL names of the model files and the manifest key of each. */
-const MODEL_FILES = { 'encoder.onnx': 'encoder', 'decoder.onnx': 'decoder', 'decoder_batched.onnx': 'decoderBatched' } as const;
+const MODEL_FILES = {
+  'encoder.onnx': 'encoder',
+  'decoder.onnx': 'decoder',
+  'decoder_batched.onnx': 'decoderBatched',
+  'decoder_lowres.onnx': 'decoderLowRes', // the page's decoder, when the export has it (format 3)
+} as const;
 
 export interface ServerLimits {
   maxUploadBytes: number;
@@ -28,7 +33,9 @@ export function modelRoutes(app: FastifyInstance, service: SamService, images: I
   const { manifest, dir } = service.sam;
   const files: Record<string, string> = {};
   for (const [url, key] of Object.entries(MODEL_FILES)) {
-    const path = join(dir, manifest.files[key]);
+    const file = manifest.files[key];
+    if (!file) continue;
+    const path = join(dir, file);
     files[url] = path;
     if (existsSync(`${path}.data`)) files[`${url}.data`] = `${path}.data`; // external weights (> 1.8 GB models)
   }
