@@ -44,6 +44,30 @@ describe('document actions', () => {
     expect(h.present.current).toBeNull();
   });
 
+  it('commit of an empty mask keeps nothing and leaves the prompt in place', () => {
+    const h = new History();
+    h.dispatch({ type: 'openImage', image });
+    h.dispatch({ type: 'addPoint', point: imagePoint(2, 3), label: 1, multimask: false, at: 0 });
+    decodedFor(h, [maskOf()], [0.1]);
+    const before = h.present;
+    expect(h.dispatch({ type: 'commit', label: 'x', at: 10 })).toBe(false);
+    expect(h.present).toBe(before);
+    expect(h.present.current!.prompt.points).toHaveLength(1);
+  });
+
+  it('openImage with kept masks brings them back, ids continuing', () => {
+    let doc = apply(emptyDoc(), { type: 'openImage', image });
+    doc = apply(doc, { type: 'addPoint', point: imagePoint(2, 3), label: 1, multimask: false, at: 0 });
+    doc = apply(doc, { type: 'decoded', key: promptKey(doc.current!.prompt, false), candidates: [{ mask: maskOf(5), iou: 1 }] });
+    doc = apply(doc, { type: 'commit', label: 'a', at: 1 });
+    const other = apply(doc, { type: 'openImage', image: { ...image, id: 'other' } });
+    expect(other.masks).toEqual([]);
+    const back = apply(other, { type: 'openImage', image, restore: { masks: doc.masks, nextId: doc.nextId } });
+    expect(back.masks).toBe(doc.masks);
+    expect(back.nextId).toBe(2);
+    expect(back.current).toBeNull();
+  });
+
   it('drops decoder output for a prompt that has moved on', () => {
     let doc = apply(emptyDoc(), { type: 'openImage', image });
     doc = apply(doc, { type: 'addPoint', point: imagePoint(1, 1), label: 1, multimask: true, at: 0 });

@@ -47,7 +47,8 @@ describeFixtures('worker protocol on the fixture model', () => {
   let close: () => void;
 
   beforeAll(async () => {
-    sam = await loadSam({ checkpoint: fixturePath('sam_vit_mini_trained.pth') });
+    // Untrained: every prompt gives a different, non-empty mask (the trained fixture's are often empty).
+    sam = await loadSam({ checkpoint: fixturePath('sam_vit_mini.pth') });
     node = new NodeSamPredictor({ encoder: sam.encoder, decoder: sam.decoder });
     ({ client, close } = pair(new SamWorkerState((bytes) => createOrtSession(bytes))));
   });
@@ -81,9 +82,37 @@ describeFixtures('worker protocol on the fixture model', () => {
       const [got, want] = await Promise.all([client.predict(prompt), node.predict(prompt)]);
       expect(got.iouPredictions).toEqual(want.iouPredictions);
       expect(got.masks).toHaveLength(want.masks.length);
-      got.masks.forEach((m, i) => expect(Buffer.from(m).equals(Buffer.from(want.masks[i] as Uint8Array))).toBe(true));
+      got.masks.forEach((m, i) => {
+        expect(m.some((v) => v !== 0)).toBe(true);
+        expect(Buffer.from(m).equals(Buffer.from(want.masks[i] as Uint8Array))).toBe(true);
+      });
       expect(got.lowResLogits).toEqual(want.lowResLogits);
       expect(got.ms).toBeGreaterThan(0);
+    }
+  });
+
+  it('with decoder_lowres.onnx, the worker still gives the Node predictor’s (decoder.onnx) masks exactly', async () => {
+    const lowRes = sam.manifest.files.decoderLowRes;
+    expect(lowRes, 'the export has decoder_lowres.onnx').toBeDefined();
+    const p = pair(new SamWorkerState((bytes) => createOrtSession(bytes)));
+    try {
+      const info = await p.client.init({ decoder: bytesOf(join(sam.dir, 'decoder.onnx')), lowResDecoder: bytesOf(join(sam.dir, lowRes!)) });
+      expect(info.lowRes).toBe(true);
+      const emb = await node.setImage(fixturePath('scene_portrait.png'));
+      await p.client.setEmbedding({ data: emb.data.slice(), dims: emb.dims, width: emb.width, height: emb.height });
+      for (const prompt of [
+        { points: [[120, 200]] as [number, number][], labels: [1], multimaskOutput: true },
+        { points: [[330, 620]] as [number, number][], labels: [1], box: [60, 300, 330, 640] as [number, number, number, number] },
+      ]) {
+        const [got, want] = await Promise.all([p.client.predict(prompt), node.predict(prompt)]);
+        expect(got.masks).toHaveLength(want.masks.length);
+        got.masks.forEach((m, i) => {
+          expect(m.some((v) => v !== 0)).toBe(true);
+          expect(Buffer.from(m).equals(Buffer.from(want.masks[i] as Uint8Array))).toBe(true);
+        });
+      }
+    } finally {
+      p.close();
     }
   });
 
