@@ -2,7 +2,7 @@
  * `tsam amg` resume contract, on the real binary with the prompt-sensitive sam_vit_mini and a
  * folder of five generated images (`--format sa1b`):
  * - a run killed with SIGKILL mid-folder, then rerun, does every image exactly once and leaves
- *   outputs byte-identical to an uninterrupted run into another folder (run record included);
+ *   outputs byte-identical to an uninterrupted run into another folder (run record and its log included);
  *   stale temporary files of the dead run are swept;
  * - a rerun with other flags or another model (or into outputs without a run record) refuses
  *   before loading the model, naming the difference, and changes nothing; `--overwrite` redoes
@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, expect, it } from 'vitest';
-import { AMG_RUN_RECORD, type AmgRunRecord } from '@tsam/node';
+import { AMG_OUTPUTS_LOG, AMG_RUN_RECORD, type AmgRunRecord } from '@tsam/node';
 import { describeFixtures, fixturePath } from '../../../testing/fixtures.js';
 import { BIN, show, tempDir, tsam, type RunResult } from './helpers.js';
 
@@ -50,10 +50,20 @@ interface Sa1b {
   annotations: { id: number; area: number }[];
 }
 
-const readRecord = (dir: string) => JSON.parse(readFileSync(join(dir, AMG_RUN_RECORD), 'utf8')) as AmgRunRecord;
+/** The run record with its outputs log (complete lines), read directly from the two files. */
+function readRecord(dir: string): AmgRunRecord {
+  const rec = JSON.parse(readFileSync(join(dir, AMG_RUN_RECORD), 'utf8')) as AmgRunRecord;
+  const log = existsSync(join(dir, AMG_OUTPUTS_LOG)) ? readFileSync(join(dir, AMG_OUTPUTS_LOG), 'utf8') : '';
+  rec.outputs = {};
+  for (const line of log.split('\n').slice(0, -1)) {
+    const { output, ...entry } = JSON.parse(line) as AmgRunRecord['outputs'][string] & { output: string };
+    rec.outputs[output] = entry;
+  }
+  return rec;
+}
 const readSa1b = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Sa1b;
-/** Hidden names other than the run record: temporary files of atomic writes. */
-const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.') && n !== AMG_RUN_RECORD);
+/** Hidden names other than the run record and its log: temporary files of atomic writes. */
+const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.') && n !== AMG_RUN_RECORD && n !== AMG_OUTPUTS_LOG);
 /** Image names with a "N masks" line in a run's stderr. */
 const doneIn = (r: RunResult) => [...r.stderr.matchAll(/\] (\S+): \d+ masks/g)].map((m) => m[1]);
 
@@ -166,7 +176,7 @@ describeFixtures('tsam amg resume (sam_vit_mini, 5 images, --format sa1b)', () =
       const first = recordedFirst.map((j) => NAMES[JSONS.indexOf(j)]!);
       expect([...first, ...second].sort()).toEqual([...NAMES].sort()); // each exactly once
       expect(temps(out)).toEqual([]);
-      for (const name of [...JSONS, ...NAMES, AMG_RUN_RECORD])
+      for (const name of [...JSONS, ...NAMES, AMG_RUN_RECORD, AMG_OUTPUTS_LOG])
         expect(readFileSync(join(out, name)).equals(readFileSync(join(refOut, name))), name).toBe(true);
       expect(readdirSync(out).sort()).toEqual(readdirSync(refOut).sort());
     },
@@ -202,6 +212,7 @@ describeFixtures('tsam amg resume (sam_vit_mini, 5 images, --format sa1b)', () =
       const bare = join(work, 'no-record');
       cpSync(refOut, bare, { recursive: true });
       rmSync(join(bare, AMG_RUN_RECORD));
+      rmSync(join(bare, AMG_OUTPUTS_LOG));
       const r = await tsam(args(bare), { env, timeoutMs: TIMEOUT });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(

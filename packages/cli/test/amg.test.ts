@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { beforeAll, expect, it } from 'vitest';
 import { decompressRle, maskIntersectionUnion, rleToMask, type CompressedRle, type Rle } from '@tsam/core';
 import { validateDataset } from '@tsam/dataset';
-import { AMG_RUN_RECORD, pyFloat } from '@tsam/node';
+import { AMG_OUTPUTS_LOG, AMG_RUN_RECORD, pyFloat } from '@tsam/node';
 import { describeFixtures, fixturePath, readFixtureJson } from '../../../testing/fixtures.js';
 import { show, tempDir, tsam } from './helpers.js';
 
@@ -57,9 +57,10 @@ function matchIous(a: Uint8Array[], b: Uint8Array[]): number[] {
 }
 
 /** The hidden temporary names an interrupted or failed write would leave (the run record aside). */
-const leftovers = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('.') && n !== AMG_RUN_RECORD);
-/** A folder's entries without the run record. */
-const entries = (dir: string): string[] => readdirSync(dir).filter((n) => n !== AMG_RUN_RECORD);
+const leftovers = (dir: string): string[] =>
+  readdirSync(dir).filter((n) => n.startsWith('.') && n !== AMG_RUN_RECORD && n !== AMG_OUTPUTS_LOG);
+/** A folder's entries without the run record and its log. */
+const entries = (dir: string): string[] => readdirSync(dir).filter((n) => n !== AMG_RUN_RECORD && n !== AMG_OUTPUTS_LOG);
 
 it('metadata.csv numbers are formatted like Python str()', () => {
   expect([16, 7.625, 0.1169192343950271, 1, 0, 1e-5, 2.5e-7, 1e16].map(pyFloat)).toEqual([

@@ -1,24 +1,27 @@
 /**
- * The run record of a `tsam amg` output folder, `<output>/.tsam-amg.json` (hidden, so SA-1B
- * readers and folder inputs skip it):
+ * The run record of a `tsam amg` output folder: `<output>/.tsam-amg.json` and its append-only
+ * log `<output>/.tsam-amg.outputs.jsonl` (hidden, so SA-1B readers and folder inputs skip them):
  *
  * - `settings`: the output format, every AMG parameter, the model's checkpoint SHA-256 (and
  *   precision) and the EXIF choice. Every output listed in `outputs` was made with exactly these.
  * - `image_ids`: source file name → SA-1B `image_id`, stable per file across reruns (`sa_<n>`
  *   names get `n`; other names the smallest id no other file holds).
- * - `outputs`: output name (relative to the folder) → `{ source, image_id, masks }`, added only
- *   after the output was renamed into place.
+ * - the log: one JSON line `{ output, source, image_id, masks }` per finished output, appended
+ *   (and fsynced) only after the output was renamed into place. Appending keeps a long run linear;
+ *   a line cut short by a kill is dropped when the record is next read.
  *
  * A kill between an output's rename and its record entry leaves an unlisted output; a rerun with
  * the same settings redoes it (same bytes), so no output is ever trusted without its entry.
  */
 import { writeFileAtomic } from '@tsam/dataset';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AmgParams } from '@tsam/core';
 import type { AmgOutputFormat } from './amg.js';
 
 export const AMG_RUN_RECORD = '.tsam-amg.json';
+export const AMG_OUTPUTS_LOG = '.tsam-amg.outputs.jsonl';
 
 export type AmgRecordedParams = Omit<AmgParams, 'pointGrids' | 'outputMode'>;
 
@@ -35,7 +38,14 @@ export interface AmgRunRecord {
   version: 1;
   settings: AmgSettings;
   image_ids: Record<string, number>;
-  outputs: Record<string, { source: string; image_id: number; masks: number }>;
+  /** From the log (not stored in the JSON): output name → what made it. */
+  outputs: Record<string, AmgOutputEntry>;
+}
+
+export interface AmgOutputEntry {
+  source: string;
+  image_id: number;
+  masks: number;
 }
 
 export const newAmgRunRecord = (settings: AmgSettings, imageIds: Record<string, number> = {}): AmgRunRecord => ({
@@ -46,9 +56,10 @@ export const newAmgRunRecord = (settings: AmgSettings, imageIds: Record<string, 
   outputs: {},
 });
 
-/** The folder's run record, or undefined when there is none; a damaged one is an error that says what to do. */
-export function readAmgRunRecord(outDir: string): AmgRunRecord | undefined {
+/** The folder's run record (with the log's outputs), or undefined when there is none; a damaged one is an error that says what to do. */
+export async function readAmgRunRecord(outDir: string): Promise<AmgRunRecord | undefined> {
   const path = join(outDir, AMG_RUN_RECORD);
+  const fix = '; remove it to start the folder afresh, or pass --overwrite to redo every image';
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -56,19 +67,56 @@ export function readAmgRunRecord(outDir: string): AmgRunRecord | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read the run record ${path}: ${(e as Error).message}`);
   }
+  let rec: AmgRunRecord;
   try {
-    const rec = JSON.parse(text) as AmgRunRecord;
-    if (rec.tool !== 'tsam amg' || rec.version !== 1 || typeof rec.settings !== 'object' || typeof rec.outputs !== 'object')
+    rec = JSON.parse(text) as AmgRunRecord;
+    if (rec.tool !== 'tsam amg' || rec.version !== 1 || typeof rec.settings !== 'object')
       throw new Error('not a tsam amg run record (version 1)');
     rec.image_ids ??= {};
-    return rec;
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}; remove it to start the folder afresh, or pass --overwrite to redo every image`);
+    throw new Error(`${path}: ${(e as Error).message}${fix}`);
   }
+  rec.outputs = {};
+  const logPath = join(outDir, AMG_OUTPUTS_LOG);
+  let log = '';
+  try {
+    log = readFileSync(logPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${logPath}: ${(e as Error).message}`);
+  }
+  const complete = log.slice(0, log.lastIndexOf('\n') + 1);
+  if (complete.length !== log.length) await writeFileAtomic(logPath, complete); // a line cut short by a kill
+  for (const [i, line] of complete.split('\n').slice(0, -1).entries()) {
+    try {
+      const { output, ...entry } = JSON.parse(line) as AmgOutputEntry & { output: string };
+      rec.outputs[output] = entry;
+    } catch (e) {
+      throw new Error(`${logPath} line ${i + 1}: ${(e as Error).message}${fix}`);
+    }
+  }
+  return rec;
 }
 
-export async function writeAmgRunRecord(outDir: string, rec: AmgRunRecord): Promise<void> {
-  await writeFileAtomic(join(outDir, AMG_RUN_RECORD), `${JSON.stringify(rec, null, 1)}\n`);
+/**
+ * Writes the settings and the id map. `fresh` (new settings) first removes the outputs log, so
+ * no entry made under other settings can outlive the change, even if the run is killed here.
+ */
+export async function writeAmgRunRecord(outDir: string, rec: AmgRunRecord, fresh: boolean): Promise<void> {
+  if (fresh) rmSync(join(outDir, AMG_OUTPUTS_LOG), { force: true });
+  const { outputs: _outputs, ...stored } = rec;
+  await writeFileAtomic(join(outDir, AMG_RUN_RECORD), `${JSON.stringify(stored, null, 1)}\n`);
+}
+
+/** Lists a finished output: appends its line to the log (fsynced) and to `rec.outputs`. */
+export async function recordAmgOutput(outDir: string, rec: AmgRunRecord, output: string, entry: AmgOutputEntry): Promise<void> {
+  const fh = await open(join(outDir, AMG_OUTPUTS_LOG), 'a');
+  try {
+    await fh.appendFile(`${JSON.stringify({ output, ...entry })}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  rec.outputs[output] = entry;
 }
 
 const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

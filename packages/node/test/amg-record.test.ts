@@ -4,12 +4,23 @@
  * dead runs' temporary files (a live process's are kept), and the SA-1B id-room check.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AMG_DEFAULTS, type AmgRecord } from '@tsam/core';
-import { amgSa1bRecord, assignImageIds, diffAmgSettings, sweepAmgTemps, type AmgSettings } from '@tsam/node';
+import {
+  AMG_OUTPUTS_LOG,
+  amgSa1bRecord,
+  assignImageIds,
+  diffAmgSettings,
+  newAmgRunRecord,
+  readAmgRunRecord,
+  recordAmgOutput,
+  sweepAmgTemps,
+  writeAmgRunRecord,
+  type AmgSettings,
+} from '@tsam/node';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsam-amg-record-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,6 +69,40 @@ describe('diffAmgSettings', () => {
       'precision fp32 (now fp16)',
       'EXIF rotation on (now off)',
     ]);
+  });
+});
+
+describe('run record and outputs log', () => {
+  const { pointGrids: _g, outputMode: _m, ...params } = AMG_DEFAULTS;
+  const settings: AmgSettings = { format: 'rle', params, model: { sha256: 'c'.repeat(64), precision: 'fp32' }, exifRotate: true };
+  it('round-trips, drops a line cut short by a kill, and a fresh start forgets the old outputs', async () => {
+    const out = join(dir, 'log');
+    mkdirSync(out);
+    expect(await readAmgRunRecord(out)).toBeUndefined();
+    const rec = newAmgRunRecord(settings, { 'a.png': 1 });
+    await writeAmgRunRecord(out, rec, true);
+    await recordAmgOutput(out, rec, 'a.json', { source: 'a.png', image_id: 1, masks: 3 });
+    appendFileSync(join(out, AMG_OUTPUTS_LOG), '{"output":"b.json","sou'); // killed mid-append
+    const back = await readAmgRunRecord(out);
+    expect(back?.settings).toEqual(settings);
+    expect(back?.image_ids).toEqual({ 'a.png': 1 });
+    expect(back?.outputs).toEqual({ 'a.json': { source: 'a.png', image_id: 1, masks: 3 } });
+    expect(readFileSync(join(out, AMG_OUTPUTS_LOG), 'utf8')).toBe('{"output":"a.json","source":"a.png","image_id":1,"masks":3}\n');
+    await writeAmgRunRecord(out, newAmgRunRecord({ ...settings, exifRotate: false }, back!.image_ids), true);
+    expect(existsSync(join(out, AMG_OUTPUTS_LOG))).toBe(false);
+    expect((await readAmgRunRecord(out))?.outputs).toEqual({});
+  });
+
+  it('a damaged record or log line is an error naming the file and what to do', async () => {
+    const out = join(dir, 'damaged');
+    mkdirSync(out);
+    writeFileSync(join(out, '.tsam-amg.json'), '{"tool":"something else"}');
+    await expect(readAmgRunRecord(out)).rejects.toThrow(
+      /\.tsam-amg\.json: not a tsam amg run record .*pass --overwrite to redo every image/,
+    );
+    await writeAmgRunRecord(out, newAmgRunRecord(settings), true);
+    writeFileSync(join(out, AMG_OUTPUTS_LOG), 'garbage\n{"output":"a.json","source":"a.png","image_id":1,"masks":0}\n');
+    await expect(readAmgRunRecord(out)).rejects.toThrow(/\.tsam-amg\.outputs\.jsonl line 1: .*remove it to start the folder afresh/);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   listAmgInputs,
   newAmgRunRecord,
   readAmgRunRecord,
+  recordAmgOutput,
   readModelManifest,
   resolveCheckpoint,
   runAmgOnFile,
@@ -161,23 +162,31 @@ function recordedParams(p: AmgParams): AmgSettings['params'] {
   return out as AmgSettings['params'];
 }
 
-/** The folder's record for this run: resumes a matching one, refuses (or with --overwrite restarts) another. */
-function openRunRecord(opts: AmgOpts, files: string[], format: AmgOutputFormat, settings: AmgSettings): AmgRunRecord {
+/**
+ * The folder's record for this run: resumes a matching one, refuses (or with --overwrite restarts)
+ * another. `fresh`: the record is new or its settings changed.
+ */
+async function openRunRecord(
+  opts: AmgOpts,
+  files: string[],
+  format: AmgOutputFormat,
+  settings: AmgSettings,
+): Promise<{ record: AmgRunRecord; fresh: boolean }> {
   let old: AmgRunRecord | undefined;
   try {
-    old = readAmgRunRecord(opts.output);
+    old = await readAmgRunRecord(opts.output);
   } catch (e) {
     if (!opts.overwrite) throw e;
   }
   if (old) {
     const diff = diffAmgSettings(old.settings, settings);
-    if (diff.length === 0) return old;
+    if (diff.length === 0) return { record: old, fresh: false };
     if (!opts.overwrite)
       throw new Error(
         `--output ${opts.output} holds masks made with other settings: ${diff.join('; ')}. ` +
           'Rerun with those settings to resume, pass --overwrite to redo every image with these, or choose another --output',
       );
-    return newAmgRunRecord(settings, old.image_ids);
+    return { record: newAmgRunRecord(settings, old.image_ids), fresh: true };
   }
   const unknown = files.filter((f) => existsSync(amgOutputPath(f, opts.output, format))).map((f) => basename(f));
   if (unknown.length > 0 && !opts.overwrite)
@@ -185,7 +194,7 @@ function openRunRecord(opts: AmgOpts, files: string[], format: AmgOutputFormat, 
       `--output ${opts.output} already holds output for ${unknown.length} image(s) (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}) ` +
         `but no run record ${AMG_RUN_RECORD}, so their settings are unknown; pass --overwrite to redo them, or choose another --output`,
     );
-  return newAmgRunRecord(settings);
+  return { record: newAmgRunRecord(settings), fresh: true };
 }
 
 async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams): Promise<void> {
@@ -204,7 +213,7 @@ async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams)
   const swept = sweepAmgTemps(opts.output, 'stale');
   if (swept.length > 0) say(`removed ${swept.length} temporary file(s) left in ${opts.output} by an interrupted run`);
   const settings: AmgSettings = { format, params: recordedParams(params), model: await modelIdentity(opts), exifRotate: opts.exifRotate };
-  const record = openRunRecord(opts, files, format, settings);
+  const { record, fresh } = await openRunRecord(opts, files, format, settings);
   const { ids, clashes } = assignImageIds(files, record.image_ids);
 
   const failed: { file: string; reason: string }[] = [];
@@ -259,7 +268,7 @@ async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams)
   process.prependOnceListener('SIGTERM', onSignal);
   try {
     if (todo.length > 0) {
-      await writeAmgRunRecord(opts.output, record); // settings and ids first: every later entry is made under them
+      await writeAmgRunRecord(opts.output, record, fresh); // settings and ids first: every later entry is made under them
       const sam = await openModel(opts);
       const batchedDecoder = await sam.openBatchedDecoder();
       const generator = new AutomaticMaskGenerator({ encoder: sam.encoder, batchedDecoder, modelSize: sam.manifest.modelSize }, params);
@@ -276,8 +285,7 @@ async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams)
               exifRotate: opts.exifRotate,
               onProgress: progress.onProgress,
             });
-            record.outputs[name] = { source: basename(file), image_id: imageId, masks: r.masks };
-            await writeAmgRunRecord(opts.output, record);
+            await recordAmgOutput(opts.output, record, name, { source: basename(file), image_id: imageId, masks: r.masks });
             const secs = ((performance.now() - t) / 1000).toFixed(1);
             progress.log(`${tag}: ${r.masks} masks (${r.width}×${r.height}, ${secs} s) → ${r.output}`);
             done++;
