@@ -33,7 +33,7 @@ import {
 import { AmgProgress } from '../amg-progress.js';
 import { parsePositiveInt } from '../args.js';
 import { checkOutputDir } from '../output-check.js';
-import { addModelOptions, openModel, type ModelOpts } from './model-options.js';
+import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
 
 /** A number in [lo, hi] (or [lo, hi) with `hiOpen`). */
 function inRange(lo: number, hi: number, hiOpen = false): (value: string) => number {
@@ -209,6 +209,7 @@ async function runAmg(opts: AmgOpts, format: AmgOutputFormat, params: AmgParams)
         .join(', ')}${ignored.length > 5 ? ', …' : ''}`,
     );
   if (files.length === 0) throw new Error(`no images in ${opts.input} (PNG, JPEG, WebP, TIFF, GIF, AVIF)`);
+  checkModel(opts); // a missing checkpoint fails before the output folder is created
   checkOutputDir(opts.output, '--output'); // before any model work: a bad --output fails in milliseconds
   const swept = sweepAmgTemps(opts.output, 'stale');
   if (swept.length > 0) say(`removed ${swept.length} temporary file(s) left in ${opts.output} by an interrupted run`);
