@@ -13,10 +13,11 @@ export default defineConfig({
       '@tsam/node': pkg('node'),
       '@tsam/dataset': pkg('dataset'),
       '@tsam/server': pkg('server'),
+      '@tsam/train': pkg('train'),
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'testing/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
