@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFixtures, fixturePath } from '../../../testing/fixtures.js';
@@ -53,6 +54,28 @@ describe('help', () => {
         '--point <x,y[,label]> point prompt in image pixels; label 1 = foreground (the default)',
       );
     }
+  });
+});
+
+describe('npm noise', () => {
+  it("`npx tsam --help` from the repo prints no npm warning; onnxruntime-node's install script is denied by allowScripts", async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const r = await new Promise<{ code: number | null; stderr: string; stdout: string }>((done) => {
+      const child = spawn('npx', ['--no', '--', 'tsam', '--help'], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => done({ code, stderr, stdout }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Usage: tsam');
+    expect(r.stderr).not.toMatch(/npm warn/i);
+    // The CUDA download is skipped this way (a clean `npm ci` with npm 11.19 was checked by hand: no
+    // download, no warning); .npmrc keys that npm does not know are what made it warn.
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+    expect(pkg.allowScripts?.['onnxruntime-node']).toBe(false);
+    expect(existsSync(join(root, '.npmrc'))).toBe(false);
   });
 });
 
