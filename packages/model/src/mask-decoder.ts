@@ -41,12 +41,18 @@ export function buildMaskDecoder(
     const c = image.shape[1] as number;
     const [, , h, wd] = image.shape as [number, number, number, number];
     const m = cfg.numMaskTokens;
-    const iouTok = w.raw(`${P}.iou_token.weight`, [1, c]);
-    const maskTok = w.raw(`${P}.mask_tokens.weight`, [m, c]);
-    const outTokens = new Float32Array((1 + m) * c);
-    outTokens.set(iouTok.data, 0);
-    outTokens.set(maskTok.data, c);
-    let out = w.derived(`${P}.output_tokens`, outTokens, [1, 1 + m, c]);
+    let out: SymTensor; // [1, 1+M, C]: the IoU token then the mask tokens
+    if (w.isParam(`${P}.iou_token.weight`) || w.isParam(`${P}.mask_tokens.weight`)) {
+      const toks = ops.concat(g, [w.tensor(`${P}.iou_token.weight`, [1, c]), w.tensor(`${P}.mask_tokens.weight`, [m, c])], 0);
+      out = ops.unsqueeze(g, toks, [0]);
+    } else {
+      const iouTok = w.raw(`${P}.iou_token.weight`, [1, c]);
+      const maskTok = w.raw(`${P}.mask_tokens.weight`, [m, c]);
+      const outTokens = new Float32Array((1 + m) * c);
+      outTokens.set(iouTok.data, 0);
+      outTokens.set(maskTok.data, c);
+      out = w.derived(`${P}.output_tokens`, outTokens, [1, 1 + m, c]);
+    }
     const batch = sparse.shape[0] as number | string;
     if (batch !== 1) {
       // [1, 1+M, C] → [B, 1+M, C], with B read from the prompts at run time.

@@ -57,8 +57,15 @@ export function embedMask(w: Weights, mask: SymTensor, hasMask: SymTensor): SymT
 
 /** The no-mask dense embedding, [1, 256, 1, 1] (broadcasts over the 64x64 grid). */
 export function noMaskEmbedding(w: Weights): SymTensor {
-  const t = w.raw(`${P}.no_mask_embed.weight`, [1, -1]);
-  return w.derived(`${P}.no_mask_embed.weight_c11`, t.data, [1, t.shape[1] as number, 1, 1]);
+  const key = `${P}.no_mask_embed.weight`;
+  const c = w.raw(key, [1, -1]).shape[1] as number;
+  return w.view(
+    key,
+    `${key}_c11`,
+    (t) => ({ data: t.data, shape: [1, c, 1, 1] }),
+    (p) => ops.reshape(w.g, p, [1, c, 1, 1]),
+    [1, -1],
+  );
 }
 
 /**

@@ -37,6 +37,8 @@ export class Graph {
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
   readonly initializers: Initializer[] = [];
+  /** Every tensor made so far by name (inputs, constants, node outputs), for graph transforms such as autodiff. */
+  readonly values = new Map<string, SymTensor>();
   private readonly scopes: string[] = [];
   private readonly used = new Set<string>();
   private counter = 0;
@@ -75,7 +77,9 @@ export class Graph {
     if (this.used.has(name)) this.fail(`duplicate input name ${name}`);
     this.used.add(name);
     this.inputs.push({ name, dtype, shape });
-    return { name, dtype, shape };
+    const t = { name, dtype, shape };
+    this.values.set(name, t);
+    return t;
   }
 
   output(t: SymTensor, name: string, shape: Shape = t.shape): void {
@@ -96,7 +100,9 @@ export class Graph {
     }
     const name = key !== undefined && !this.used.has(key) ? (this.used.add(key), key) : this.uniqueName(key ?? 'const');
     this.initializers.push({ name, dtype, shape: [...shape], data });
-    return { name, dtype, shape: [...shape], value: data };
+    const t = { name, dtype, shape: [...shape], value: data };
+    this.values.set(name, t);
+    return t;
   }
 
   /**
@@ -116,6 +122,7 @@ export class Graph {
     const def: NodeDef = { op, name, inputs: inputs.map((t) => (t ? t.name : '')), outputs: outputs.map((o) => o.name), attrs };
     if (domain) def.domain = domain;
     this.nodes.push(def);
+    for (const o of outputs) this.values.set(o.name, o);
     return outputs;
   }
 

@@ -5,3 +5,4 @@ export * from './weights.js';
 export * as nn from './nn.js';
 export * from './writer.js';
 export * from './precision.js';
+export * from './autodiff/index.js';

@@ -3,7 +3,7 @@
  * (e.g. "mask_decoder.iou_prediction_head.layers.0") and reads `${prefix}.weight` / `.bias`.
  */
 import type { Graph } from './graph.js';
-import { add, div, erf, matmul, mul, reduceMean, scalar, sqrt, sub } from './ops.js';
+import { add, div, erf, matmul, mul, reduceMean, reshape, scalar, sqrt, sub, transpose } from './ops.js';
 import { dimsAgree, formatShape, type Dim, type SymTensor } from './tensor.js';
 import { transpose2d, type Weights } from './weights.js';
 
@@ -15,8 +15,8 @@ export function linear(w: Weights, x: SymTensor, prefix: string, bias = true): S
     const [out, inp] = wt.shape as [number, number];
     const last = x.shape[x.shape.length - 1] as Dim;
     if (!dimsAgree(last, inp)) g.fail(`Linear input ${formatShape(x.shape)} does not fit weight [${out}, ${inp}]`);
-    const t = transpose2d(wt);
-    let y = matmul(g, x, w.derived(`${prefix}.weight_t`, t.data, t.shape));
+    const weightT = w.view(`${prefix}.weight`, `${prefix}.weight_t`, transpose2d, (p) => transpose(g, p, [1, 0]));
+    let y = matmul(g, x, weightT);
     if (bias) y = add(g, y, w.tensor(`${prefix}.bias`, [out]));
     return y;
   });
@@ -89,13 +89,15 @@ export function layerNorm2d(w: Weights, x: SymTensor, prefix: string, eps = 1e-6
     const d = sub(g, x, u);
     const s = reduceMean(g, mul(g, d, d), [1]);
     const y = div(g, d, sqrt(g, add(g, s, eps)));
-    const weight = w.raw(`${prefix}.weight`, [c]);
-    const bias = w.raw(`${prefix}.bias`, [c]);
-    return add(
-      g,
-      mul(g, y, w.derived(`${prefix}.weight_c11`, weight.data, [c, 1, 1])),
-      w.derived(`${prefix}.bias_c11`, bias.data, [c, 1, 1]),
-    );
+    const c11 = (key: string, name: string) =>
+      w.view(
+        key,
+        name,
+        (t) => ({ data: t.data, shape: [c, 1, 1] }),
+        (p) => reshape(g, p, [c, 1, 1]),
+        [c],
+      );
+    return add(g, mul(g, y, c11(`${prefix}.weight`, `${prefix}.weight_c11`)), c11(`${prefix}.bias`, `${prefix}.bias_c11`));
   });
 }
 

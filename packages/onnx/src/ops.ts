@@ -75,7 +75,7 @@ export function where(g: Graph, cond: SymTensor, a: Operand, b: Operand): SymTen
 }
 
 export function cast(g: Graph, x: SymTensor, to: DType): SymTensor {
-  const code = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, int8: 3, uint8: 2 }[to];
+  const code = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, int8: 3, uint8: 2, float64: 11 }[to];
   return g.node1('Cast', [x], to, x.shape, { to: code });
 }
 

@@ -1,7 +1,7 @@
 /** Symbolic tensors: what the graph builder passes around while a graph is being built. */
 
 /** Element types. float16/int8/uint8 appear only as stored weights (precision.ts). */
-export type DType = 'float32' | 'int64' | 'int32' | 'bool' | 'float16' | 'int8' | 'uint8';
+export type DType = 'float32' | 'int64' | 'int32' | 'bool' | 'float16' | 'int8' | 'uint8' | 'float64';
 
 /** A dimension: a number when known at build time, a name (e.g. "num_points") when dynamic. */
 export type Dim = number | string;
@@ -13,8 +13,8 @@ export class GraphError extends Error {
 }
 
 /** Constant values known at build time (initializers); kept so shape-carrying ops can fold. */
-/** float16 data is its IEEE half bit patterns in a Uint16Array. */
-export type ConstData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
+/** float16 data is its IEEE half bit patterns in a Uint16Array. float64 appears only in gradient-check graphs. */
+export type ConstData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
 
 export interface SymTensor {
   readonly name: string;

@@ -16,14 +16,27 @@ export type ParamSource = (key: string) => TensorData | undefined;
  */
 export class Weights {
   private readonly cache = new Map<string, SymTensor>();
+  /** State-dict keys that became graph inputs (training graphs), in first-use order. */
+  readonly params: string[] = [];
 
+  /**
+   * `trainable` (training graphs only): keys for which it returns true become graph inputs named
+   * by the key, so a gradient can be taken with respect to them; everything else stays an
+   * initializer. Without it every weight is a constant, as in the exported inference graphs.
+   */
   constructor(
     readonly g: Graph,
     private readonly source: ParamSource,
+    private readonly trainable?: (key: string) => boolean,
   ) {}
 
   has(key: string): boolean {
     return this.source(key) !== undefined;
+  }
+
+  /** True when `key` is a trainable parameter of this (training) graph. */
+  isParam(key: string): boolean {
+    return this.trainable?.(key) === true && this.has(key);
   }
 
   /** The raw tensor, for build-time folding (BatchNorm, transposes, relative positions). */
@@ -41,9 +54,37 @@ export class Weights {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const t = this.raw(key, shape);
-    const sym = this.g.constant(t.data, t.shape, 'float32', key);
+    let sym: SymTensor;
+    if (this.isParam(key)) {
+      sym = this.g.input(key, 'float32', t.shape);
+      this.params.push(key);
+    } else sym = this.g.constant(t.data, t.shape, 'float32', key);
     this.cache.set(key, sym);
     return sym;
+  }
+
+  /**
+   * A weight rearranged for the graph (transposed, reshaped): for a constant, `fold` is applied
+   * once at build time and the result stored as the initializer `name` (what inference graphs
+   * do); for a trainable parameter, `op` applies the same rearrangement in the graph, so the
+   * gradient flows back to the state-dict key in its official shape.
+   */
+  view(
+    key: string,
+    name: string,
+    fold: (t: TensorData) => TensorData,
+    op: (param: SymTensor) => SymTensor,
+    shape?: readonly number[],
+  ): SymTensor {
+    if (this.isParam(key)) {
+      const hit = this.cache.get(name);
+      if (hit) return hit;
+      const sym = op(this.tensor(key, shape));
+      this.cache.set(name, sym);
+      return sym;
+    }
+    const t = fold(this.raw(key, shape));
+    return this.derived(name, t.data, t.shape);
   }
 
   /** A derived initializer (e.g. a transposed or folded weight) under a readable name. */

@@ -13,7 +13,7 @@ export const OPSET = 17;
 /** Versions of the non-default operator sets a graph may use (ONNX Runtime's contrib ops). */
 export const CONTRIB_OPSETS: Record<string, number> = { 'com.microsoft': 1 };
 const IR_VERSION = 8;
-const DTYPE_CODE: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, int8: 3, uint8: 2 };
+const DTYPE_CODE: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, int8: 3, uint8: 2, float64: 11 };
 
 export interface WriteOptions {
   /** File name of the external-data sidecar, relative to the model file. */
