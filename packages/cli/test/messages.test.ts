@@ -108,6 +108,9 @@ describe('dataset: --to from the output name, --json, no listener warning', () =
     const t = await tsam(['dataset', 'convert', data, tar], { env });
     expect(t.code, show(t)).toBe(0);
     expect(t.stdout).toContain(`→ shard ${tar}`);
+    const j = await tsam(['dataset', 'convert', tar, join(work, 'again.json'), '--json'], { env });
+    expect(j.code, show(j)).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ images: 200, annotations: 10000, from: 'shard', to: 'coco' });
   });
 
   it('validate --json and stats --json print one JSON document on stdout', async () => {

@@ -66,30 +66,49 @@ function convertCommand(): Command {
     .addOption(formatOption('--to', 'output format', 'from the output name: .json → coco, .tar → shard, else sa1b'))
     .option('--polygons', 'COCO output: polygons (outer boundaries, holes dropped) instead of RLE')
     .option('--images <dir>', 'COCO input: folder holding the images (copied into SA-1B outputs)')
+    .option('--json', 'print the summary as JSON on stdout (and nothing else)')
     .addHelpText(
       'after',
       '\nExamples:\n  tsam dataset convert sa_000000/ out.json --polygons        # → COCO\n  tsam dataset convert --from coco val.json out/ --images val2017/   # → SA-1B folder\n  tsam dataset convert sa_000000/ sa_000000.tar            # → shard',
     )
-    .action(async (input: string, output: string, o: { from?: DatasetFormat; to?: DatasetFormat; polygons?: boolean; images?: string }) => {
-      const from = o.from && formatOf(input, o.from); // else detected (a .json may be COCO or one SA-1B image)
-      const to = o.to ? formatOf(output, o.to) : formatFromOutputName(output);
-      const warnings: string[] = [];
-      const r = await withBar('convert', from || detectFormat(input), (onProgress) =>
-        convertDataset(input, output, {
-          ...(from && { from }),
-          to,
-          polygons: o.polygons === true,
-          ...(o.images && { imagesDir: o.images }),
-          onProgress,
-          onWarning: (m) => warnings.push(m),
-        }),
-      );
-      for (const w of warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
-      if (warnings.length > 20) process.stderr.write(`… and ${warnings.length - 20} more warnings\n`);
-      process.stdout.write(
-        `${r.images} images, ${r.annotations} annotations: ${r.from} ${input} → ${to} ${output}${r.missingImages ? ` (${r.missingImages} without their image)` : ''}\n`,
-      );
-    });
+    .action(
+      async (
+        input: string,
+        output: string,
+        o: { from?: DatasetFormat; to?: DatasetFormat; polygons?: boolean; images?: string; json?: boolean },
+      ) => {
+        const from = o.from && formatOf(input, o.from); // else detected (a .json may be COCO or one SA-1B image)
+        const to = o.to ? formatOf(output, o.to) : formatFromOutputName(output);
+        const warnings: string[] = [];
+        const r = await withBar('convert', from || detectFormat(input), (onProgress) =>
+          convertDataset(input, output, {
+            ...(from && { from }),
+            to,
+            polygons: o.polygons === true,
+            ...(o.images && { imagesDir: o.images }),
+            onProgress,
+            onWarning: (m) => warnings.push(m),
+          }),
+        );
+        for (const w of warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
+        if (warnings.length > 20) process.stderr.write(`… and ${warnings.length - 20} more warnings\n`);
+        if (o.json) {
+          const summary = {
+            images: r.images,
+            annotations: r.annotations,
+            from: r.from,
+            to,
+            input,
+            output,
+            missing_images: r.missingImages ?? 0,
+          };
+          return void process.stdout.write(`${JSON.stringify(summary)}\n`);
+        }
+        process.stdout.write(
+          `${r.images} images, ${r.annotations} annotations: ${r.from} ${input} → ${to} ${output}${r.missingImages ? ` (${r.missingImages} without their image)` : ''}\n`,
+        );
+      },
+    );
 }
 
 function validateCommand(): Command {
@@ -193,6 +212,7 @@ function showCommand(): Command {
     .argument('<image_json>', 'an SA-1B per-image JSON')
     .option('--image <file>', 'the image (default: image.file_name next to the JSON; grey if missing)')
     .requiredOption('--out <png>', 'output PNG')
+    .option('--json', 'print {masks, out} as JSON on stdout (and nothing else)')
     .option('--seed <n>', 'colour seed', (v) => Number.parseInt(v, 10), 0)
     .option(
       '--alpha <a>',
@@ -204,7 +224,7 @@ function showCommand(): Command {
       },
       0.45,
     )
-    .action(async (jsonPath: string, o: { image?: string; out: string; seed: number; alpha: number }) => {
+    .action(async (jsonPath: string, o: { image?: string; out: string; seed: number; alpha: number; json?: boolean }) => {
       const sample = await readSa1bFile(jsonPath);
       if (sample.readError) throw new Error(`${jsonPath}: ${sample.readError}`);
       const record = asSa1bRecord(sample.json, jsonPath);
@@ -214,7 +234,11 @@ function showCommand(): Command {
       const png = await renderOverlay(record, { ...(image && { image }), seed: o.seed, alpha: o.alpha });
       await mkdir(dirname(resolve(o.out)), { recursive: true });
       await writeFile(o.out, png);
-      process.stdout.write(`${record.annotations.length} masks → ${o.out}\n`);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify({ masks: record.annotations.length, out: o.out })}\n`
+          : `${record.annotations.length} masks → ${o.out}\n`,
+      );
     });
 }
 
