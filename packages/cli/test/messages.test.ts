@@ -117,6 +117,11 @@ describe('dataset: --to from the output name, --json, no listener warning', () =
     const ok = await tsam(['dataset', 'validate', join(work, 'synth2'), '--json'], { env });
     expect(ok.code, show(ok)).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ summary: { files: 2, errors: 0 }, issues: [] });
+    const png = join(work, 'show.png');
+    const shown = await tsam(['dataset', 'show', join(work, 'synth2', 'sa_1.json'), '--out', png, '--json'], { env });
+    expect(shown.code, show(shown)).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ out: png });
+    expect(existsSync(png)).toBe(true);
     // --no-jpeg left the images out: every problem is in the JSON, and the exit status says so.
     const v = await tsam(['dataset', 'validate', data, '--json'], { env });
     expect(v.code, show(v)).toBe(1);
