@@ -131,6 +131,37 @@ describe('unpickle values', () => {
     expect(() => unpickle(bytes(0x80, 2, 0x8c, 1, 'p', 0x51, 0x2e), { findClass })).toThrow(/persistent id without/);
   });
 
+  it('builds the same array for TUPLE and LIST, and calls the same way for REDUCE and NEWOBJ', () => {
+    // MARK 1 2 TUPLE, MARK 1 2 LIST, TUPLE2
+    expect(load(bytes(0x80, 2, 0x28, 0x4b, 1, 0x4b, 2, 0x74, 0x28, 0x4b, 1, 0x4b, 2, 0x6c, 0x86, 0x2e))).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    const findClass = (module: string, name: string): unknown => new PickleCallable(`${module}.${name}`, (args) => ({ args }));
+    for (const [name, op] of [
+      ['REDUCE', 0x52],
+      ['NEWOBJ', 0x81],
+    ] as const) {
+      // GLOBAL m.f, (MARK 3 TUPLE), op
+      expect(unpickle(bytes(0x80, 2, 'cm\nf\n', 0x28, 0x4b, 3, 0x74, op, 0x2e), { findClass }), name).toEqual({ args: [3] });
+      // a string where the callable should be: refused, never called
+      expect(() => unpickle(bytes(0x80, 2, 0x8c, 1, 's', 0x29, op, 0x2e), { findClass }), name).toThrow(/not an allowed callable/);
+    }
+  });
+
+  it.each([
+    ['INST', 0x69],
+    ['OBJ', 0x6f],
+    ['PERSID', 0x50],
+    ['EXT1', 0x82],
+    ['EXT2', 0x83],
+    ['EXT4', 0x84],
+    ['NEXT_BUFFER', 0x97],
+    ['READONLY_BUFFER', 0x98],
+  ])('refuses opcode %s, naming it', (name, op) => {
+    expect(() => load(bytes(0x80, 5, op, 0x2e))).toThrow(new RegExp(`opcode ${name} \\(0x${op.toString(16)}\\) is not supported`));
+  });
+
   it('rejects a stack left unbalanced at STOP and protocols above 5', () => {
     expect(() => load(bytes(0x80, 2, 0x4e, 0x4e, 0x2e))).toThrow(/malformed stack at STOP/);
     expect(() => load(bytes(0x80, 6, 0x4e, 0x2e))).toThrow(/protocol newer than 5/);

@@ -2,19 +2,11 @@
  * Bounds-checked reading of pickle opcode arguments. Every read past the end, malformed text
  * argument or unsupported opcode becomes a CheckpointError naming the offset.
  */
+import { Op, UNSUPPORTED_OPS, type OpName } from './pickle-opcodes.js';
 import { CheckpointError } from './types.js';
 
-/** Opcodes we know but deliberately do not run, by byte. */
-const UNSUPPORTED: Record<number, string> = {
-  0x69: 'INST',
-  0x6f: 'OBJ',
-  0x50: 'PERSID',
-  0x82: 'EXT1',
-  0x83: 'EXT2',
-  0x84: 'EXT4',
-  0x97: 'NEXT_BUFFER',
-  0x98: 'READONLY_BUFFER',
-};
+/** Names of the refused opcodes, by byte. */
+const UNSUPPORTED = new Map<number, OpName>(UNSUPPORTED_OPS.map((name) => [Op[name], name]));
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
@@ -34,7 +26,7 @@ export class PickleReader {
 
   unsupported(op: number): never {
     const hex = `0x${op.toString(16).padStart(2, '0')}`;
-    const known = UNSUPPORTED[op];
+    const known = UNSUPPORTED.get(op);
     if (known) this.fail(`pickle opcode ${known} (${hex}) is not supported`);
     this.fail(`unknown pickle opcode ${hex}`);
   }

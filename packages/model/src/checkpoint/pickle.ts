@@ -11,6 +11,7 @@
  * bytes → Uint8Array, list and tuple → array, dict → Map, set → Set.
  * Opcodes: protocols 0–5, except INST/OBJ/PERSID/EXT*, and out-of-band buffers.
  */
+import { Op } from './pickle-opcodes.js';
 import { PickleReader } from './pickle-reader.js';
 import { CheckpointError } from './types.js';
 
@@ -80,160 +81,152 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
   for (;;) {
     const op = r.opcode();
     switch (op) {
-      case 0x80: // PROTO
+      case Op.PROTO:
         if (r.u8() > 5) r.fail('pickle protocol newer than 5');
         break;
-      case 0x95: // FRAME: a length hint only
+      case Op.FRAME: // a length hint only
         r.skip(8);
         break;
-      case 0x2e: // STOP
+      case Op.STOP:
         if (stack.length !== 1 || marks.length) r.fail('malformed stack at STOP');
         return stack[0];
       // --- constants
-      case 0x4e:
+      case Op.NONE:
         stack.push(null);
-        break; // NONE
-      case 0x88:
+        break;
+      case Op.NEWTRUE:
         stack.push(true);
-        break; // NEWTRUE
-      case 0x89:
+        break;
+      case Op.NEWFALSE:
         stack.push(false);
-        break; // NEWFALSE
-      case 0x4b:
+        break;
+      case Op.BININT1:
         stack.push(r.u8());
-        break; // BININT1
-      case 0x4d:
+        break;
+      case Op.BININT2:
         stack.push(r.u16());
-        break; // BININT2
-      case 0x4a:
+        break;
+      case Op.BININT:
         stack.push(r.i32());
-        break; // BININT
-      case 0x8a:
+        break;
+      case Op.LONG1:
         stack.push(r.long(r.u8()));
-        break; // LONG1
-      case 0x8b:
+        break;
+      case Op.LONG4:
         stack.push(r.long(r.u32()));
-        break; // LONG4
-      case 0x47:
+        break;
+      case Op.BINFLOAT:
         stack.push(r.f64());
-        break; // BINFLOAT
-      case 0x49:
+        break;
+      case Op.INT:
         stack.push(r.textInt());
-        break; // INT
-      case 0x4c:
+        break;
+      case Op.LONG:
         stack.push(r.textLong());
-        break; // LONG
-      case 0x46:
+        break;
+      case Op.FLOAT:
         stack.push(r.textFloat());
-        break; // FLOAT
-      case 0x58:
+        break;
+      case Op.BINUNICODE:
         stack.push(r.utf8(r.u32()));
-        break; // BINUNICODE
-      case 0x8c:
+        break;
+      case Op.SHORT_BINUNICODE:
         stack.push(r.utf8(r.u8()));
-        break; // SHORT_BINUNICODE
-      case 0x8d:
+        break;
+      case Op.BINUNICODE8:
         stack.push(r.utf8(r.u64()));
-        break; // BINUNICODE8
-      case 0x56:
+        break;
+      case Op.UNICODE:
         stack.push(r.rawUnicodeLine());
-        break; // UNICODE
-      case 0x55:
+        break;
+      case Op.SHORT_BINSTRING:
         stack.push(r.latin1(r.u8()));
-        break; // SHORT_BINSTRING
-      case 0x54:
+        break;
+      case Op.BINSTRING:
         stack.push(r.latin1(r.i32()));
-        break; // BINSTRING
-      case 0x53:
+        break;
+      case Op.STRING:
         stack.push(r.quotedStringLine());
-        break; // STRING
-      case 0x43:
+        break;
+      case Op.SHORT_BINBYTES:
         stack.push(r.bytes(r.u8()).slice());
-        break; // SHORT_BINBYTES
-      case 0x42:
+        break;
+      case Op.BINBYTES:
         stack.push(r.bytes(r.u32()).slice());
-        break; // BINBYTES
-      case 0x8e: // BINBYTES8
-      case 0x96: // BYTEARRAY8
+        break;
+      case Op.BINBYTES8:
+      case Op.BYTEARRAY8:
         stack.push(r.bytes(r.u64()).slice());
         break;
-      // --- containers
-      case 0x28:
+      // --- containers (tuples and lists are both arrays)
+      case Op.MARK:
         marks.push(stack);
         stack = [];
-        break; // MARK
-      case 0x29:
+        break;
+      case Op.EMPTY_TUPLE:
+      case Op.EMPTY_LIST:
         stack.push([]);
-        break; // EMPTY_TUPLE
-      case 0x5d:
-        stack.push([]);
-        break; // EMPTY_LIST
-      case 0x7d:
+        break;
+      case Op.EMPTY_DICT:
         stack.push(new Map());
-        break; // EMPTY_DICT
-      case 0x8f:
+        break;
+      case Op.EMPTY_SET:
         stack.push(new Set());
-        break; // EMPTY_SET
-      // (popMark replaces `stack`, so it must run before `stack.push` is looked up.)
-      case 0x74: {
-        const items = popMark();
+        break;
+      case Op.TUPLE:
+      case Op.LIST: {
+        const items = popMark(); // popMark replaces `stack`, so it must run before `stack.push` is looked up
         stack.push(items);
         break;
-      } // TUPLE
-      case 0x6c: {
-        const items = popMark();
-        stack.push(items);
-        break;
-      } // LIST
-      case 0x85:
+      }
+      case Op.TUPLE1:
         stack.push([pop()]);
-        break; // TUPLE1
-      case 0x86: {
+        break;
+      case Op.TUPLE2: {
         const b = pop();
         stack.push([pop(), b]);
         break;
-      } // TUPLE2
-      case 0x87: {
+      }
+      case Op.TUPLE3: {
         const c = pop();
         const b = pop();
         stack.push([pop(), b, c]);
         break;
-      } // TUPLE3
-      case 0x64: {
+      }
+      case Op.DICT: {
         const d = new Map();
         setItems(d, popMark());
         stack.push(d);
         break;
-      } // DICT
-      case 0x91: {
+      }
+      case Op.FROZENSET: {
         const s = new Set(popMark());
         stack.push(s);
         break;
-      } // FROZENSET
-      case 0x61: {
+      }
+      case Op.APPEND: {
         const v = pop();
         listAt(top()).push(v);
         break;
-      } // APPEND
-      case 0x65: {
+      }
+      case Op.APPENDS: {
         const items = popMark();
         const l = listAt(top());
         for (const v of items) l.push(v);
         break;
-      } // APPENDS
-      case 0x73: {
+      }
+      case Op.SETITEM: {
         const v = pop();
         const k = pop();
         dictAt(top()).set(k, v);
         break;
-      } // SETITEM
-      case 0x75: {
+      }
+      case Op.SETITEMS: {
         const items = popMark();
         setItems(dictAt(top()), items);
         break;
-      } // SETITEMS
-      case 0x90: {
-        // ADDITEMS
+      }
+      case Op.ADDITEMS: {
         const items = popMark();
         const s = top();
         if (!(s instanceof Set)) r.fail('ADDITEMS target is not a set');
@@ -241,75 +234,67 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
         break;
       }
       // --- stack and memo
-      case 0x30:
+      case Op.POP:
         pop();
-        break; // POP
-      case 0x31:
+        break;
+      case Op.POP_MARK:
         popMark();
-        break; // POP_MARK
-      case 0x32:
+        break;
+      case Op.DUP:
         stack.push(top());
-        break; // DUP
-      case 0x71:
+        break;
+      case Op.BINPUT:
         memo.set(r.u8(), top());
-        break; // BINPUT
-      case 0x72:
+        break;
+      case Op.LONG_BINPUT:
         memo.set(r.u32(), top());
-        break; // LONG_BINPUT
-      case 0x70:
+        break;
+      case Op.PUT:
         memo.set(r.decimalLine(), top());
-        break; // PUT
-      case 0x94:
+        break;
+      case Op.MEMOIZE:
         memo.set(memo.size, top());
-        break; // MEMOIZE
-      case 0x68:
+        break;
+      case Op.BINGET:
         stack.push(getMemo(r.u8()));
-        break; // BINGET
-      case 0x6a:
+        break;
+      case Op.LONG_BINGET:
         stack.push(getMemo(r.u32()));
-        break; // LONG_BINGET
-      case 0x67:
+        break;
+      case Op.GET:
         stack.push(getMemo(r.decimalLine()));
-        break; // GET
+        break;
       // --- names and calls: only what findClass allows
-      case 0x63: {
-        // GLOBAL
+      case Op.GLOBAL: {
         const module = r.line();
         stack.push(options.findClass(module, r.line()));
         break;
       }
-      case 0x93: {
-        // STACK_GLOBAL
+      case Op.STACK_GLOBAL: {
         const name = str(pop(), 'STACK_GLOBAL name');
         stack.push(options.findClass(str(pop(), 'STACK_GLOBAL module'), name));
         break;
       }
-      case 0x52: {
+      case Op.REDUCE:
+      case Op.NEWOBJ: {
         const args = pop();
         stack.push(call(pop(), args));
         break;
-      } // REDUCE
-      case 0x81: {
-        const args = pop();
-        stack.push(call(pop(), args));
-        break;
-      } // NEWOBJ
-      case 0x92: {
-        // NEWOBJ_EX
+      }
+      case Op.NEWOBJ_EX: {
         const kwargs = pop();
         const args = pop();
         if (!(kwargs instanceof Map) || kwargs.size) r.fail('NEWOBJ_EX with keyword arguments');
         stack.push(call(pop(), args));
         break;
       }
-      case 0x62: {
-        // BUILD: only dict state on a dict (OrderedDict `_metadata`), which is dropped
+      case Op.BUILD: {
+        // only dict state on a dict (OrderedDict `_metadata`), which is dropped
         pop();
         if (!(top() instanceof Map)) r.fail('BUILD on an object other than a dict');
         break;
       }
-      case 0x51: {
-        // BINPERSID
+      case Op.BINPERSID: {
         const pid = pop();
         if (!options.persistentLoad) r.fail('persistent id without a persistent loader');
         stack.push(options.persistentLoad(pid));
