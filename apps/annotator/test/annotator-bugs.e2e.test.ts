@@ -152,15 +152,25 @@ describeBrowser('annotator: bugs found in Chromium (issue 9, item 11)', () => {
     await page.keyboard.press('Escape');
     expect((await state(page)).everything).toBeNull();
 
+    // Hold the request in the browser so Esc surely comes while it runs (the in-process server's
+    // work also delays this process's view of the page's events).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/amg', async (route) => {
+      await gate;
+      await route.continue().catch(() => {}); // the page may have aborted it meanwhile
+    });
     const f0 = amgFailed.length;
     await page.keyboard.press('a');
     await waitFor(page, () => amgRequests.length === n0 + 2, 'the second everything request');
     await page.keyboard.press('Escape');
+    release();
     const s = await waitFor(page, (st) => st.everything !== null || /cancel/i.test(st.status.text), 'cancel', 240_000);
     expect(s.everything).toBeNull();
     expect(s.status.text).toMatch(/cancel/i);
     await waitFor(page, () => amgFailed.length > f0, 'the request aborted');
     expect(amgFailed.at(-1)!.failure()?.errorText).toMatch(/abort/i);
+    await page.unroute('**/amg');
     expect((await state(page)).everything).toBeNull();
   });
 
