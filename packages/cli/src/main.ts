@@ -8,6 +8,7 @@ import { modelsCommand } from './commands/models.js';
 import { predictCommand } from './commands/predict.js';
 import { segmentCommand } from './commands/segment.js';
 import { serveCommand } from './commands/serve.js';
+import { trainCommand } from './commands/train.js';
 import { installInterruptHandler } from './interrupt.js';
 
 /** Every command's help says which options are required (commander only says so on error). */
@@ -34,7 +35,8 @@ export function buildProgram(): Command {
     .addCommand(exportCommand())
     .addCommand(modelsCommand())
     .addCommand(datasetCommand())
-    .addCommand(serveCommand());
+    .addCommand(serveCommand())
+    .addCommand(trainCommand());
   return markRequired(program);
 }
 

@@ -97,7 +97,13 @@ export class StepRunner {
   }
 }
 
-export async function replaySteps(base: StateDict, steps: StepsFile, dir: string): Promise<ReplayResult> {
+/** Replays `steps` (files relative to `dir`) from `base`; `onStep` sees each step's loss as it lands. */
+export async function replaySteps(
+  base: StateDict,
+  steps: StepsFile,
+  dir: string,
+  onStep?: (index: number, loss: StepLoss) => void,
+): Promise<ReplayResult> {
   const trainable = (k: string) => isTrainableKey(k, steps.trainable);
   const keys = [...base.keys()].filter(trainable);
   const params = new Map(keys.map((k) => [k, Float64Array.from((base.get(k) as { data: Float32Array }).data)]));
@@ -116,6 +122,7 @@ export async function replaySteps(base: StateDict, steps: StepsFile, dir: string
     for (const [k, g] of grads)
       for (const v of g) if (!Number.isFinite(v)) throw new Error(`step ${i + 1}: gradient of "${k}" is not finite`);
     losses.push(loss);
+    onStep?.(i, loss);
     if (i === 0) gradsStep1 = new Map(keys.map((k) => [k, grads.get(k) ?? new Float32Array(params.get(k)?.length ?? 0)]));
     opt.update(params, grads);
   }
