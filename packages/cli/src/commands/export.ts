@@ -38,6 +38,7 @@ export function exportCommand(): Command {
       const run = () =>
         exportModel(checkpoint, opts.out, {
           onStep: progress.onStep,
+          onWarning: (m) => process.stderr.write(`tsam export: warning: ${m}\n`),
           precision: opts.precision,
           ...(checkImage && { checkImage }),
         })

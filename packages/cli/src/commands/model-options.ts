@@ -48,6 +48,7 @@ export async function openModel(opts: ModelOpts): Promise<LoadedSam> {
       ...(opts.modelDir !== undefined && { modelDir: opts.modelDir }),
       ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
       onStep: progress.onStep,
+      onWarning: (m) => process.stderr.write(`tsam: warning: ${m}\n`),
     });
   } catch (e) {
     throw checkpoint ? namingCheckpoint(checkpoint, e) : e;
