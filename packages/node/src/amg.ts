@@ -26,7 +26,7 @@ import {
   type OutputMode,
   type Rle,
 } from '@tsam/core';
-import { ImageError, loadImage } from './image.js';
+import { ImageError, emptyImageMessage, loadImage } from './image.js';
 
 export type AmgOutputFormat = 'png' | 'rle' | 'sa1b';
 
@@ -221,7 +221,7 @@ export async function runAmgOnFile(
   } catch (e) {
     throw new ImageError(`cannot read image ${file}: ${(e as Error).message}`);
   }
-  if (size === 0) throw new ImageError(`cannot decode image ${file}: empty file (0 bytes)`);
+  if (size === 0) throw new ImageError(emptyImageMessage(file));
   const image = await loadImage(file, { exifRotate: opts.exifRotate !== false });
   const { width, height } = image;
   const records = await generator.generate(image, opts.onProgress ? { onProgress: opts.onProgress } : {});

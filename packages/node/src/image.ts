@@ -24,7 +24,14 @@ export interface DecodeOptions {
    * the stored pixel order (what Pillow's `Image.open` gives).
    */
   exifRotate?: boolean;
+  /** Refuse images over this many pixels before decoding them (sharp's limitInputPixels; default: sharp's 268 MP). */
+  maxPixels?: number;
+  /** How errors name the image (default: the path, or "N-byte buffer"). */
+  label?: string;
 }
+
+/** The one wording for an empty image file or upload, wherever it is read. */
+export const emptyImageMessage = (label: string): string => `cannot decode image ${label}: it is empty (0 bytes)`;
 
 /** Decodes to row-major RGB (H×W×3 bytes); `width`/`height` are after the EXIF rotation. */
 export async function loadImage(src: ImageSource, opts: DecodeOptions = {}): Promise<RgbImage> {
@@ -36,16 +43,18 @@ export async function loadImage(src: ImageSource, opts: DecodeOptions = {}): Pro
     }
     return src;
   }
-  const label = typeof src === 'string' ? src : `${src.length}-byte buffer`;
+  const label = opts.label ?? (typeof src === 'string' ? src : `${src.length}-byte buffer`);
   let bytes: Uint8Array;
   try {
     bytes = typeof src === 'string' ? await readFile(src) : src;
   } catch (e) {
     throw new ImageError(`cannot read image ${label}: ${(e as Error).message}`);
   }
+  if (bytes.length === 0) throw new ImageError(emptyImageMessage(label));
   try {
+    const input = sharp(bytes, opts.maxPixels !== undefined ? { limitInputPixels: opts.maxPixels } : {});
     // `.rotate()` without an angle applies (and drops) the EXIF orientation.
-    const img = opts.exifRotate === false ? sharp(bytes) : sharp(bytes).rotate();
+    const img = opts.exifRotate === false ? input : input.rotate();
     const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };

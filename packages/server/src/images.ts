@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { RgbImage } from '@tsam/core';
-import { ImageError } from '@tsam/node';
+import { ImageError, emptyImageMessage, loadImage } from '@tsam/node';
 import { HttpError, notFound } from './errors.js';
 
 /** What the API shows of an image. */
@@ -79,7 +78,7 @@ export class ImageStore {
 
   /** Registers uploaded bytes (after a header check); the same bytes give the same id. */
   async add(bytes: Uint8Array, name?: string): Promise<{ image: ImageInfo; created: boolean }> {
-    if (bytes.length === 0) throw new HttpError(400, 'empty request body: send the image bytes');
+    if (bytes.length === 0) throw new HttpError(400, `${emptyImageMessage('upload')}: send the image bytes as the request body`);
     const id = hashId(createHash('sha256').update(bytes).digest('hex'));
     const known = this.images.get(id);
     if (known) return { image: this.info(known), created: false };
@@ -128,17 +127,10 @@ export class ImageStore {
     return { added, failed };
   }
 
-  /** Decodes an image to RGB (the same pipeline as @tsam/node's loadImage, with the pixel limit). */
+  /** Decodes an image to RGB: @tsam/node's loadImage (EXIF orientation applied), with the pixel limit. */
   async decode(id: string): Promise<RgbImage> {
     const rec = this.get(id);
-    try {
-      const img = sharp(await readFile(rec.path), { limitInputPixels: this.maxPixels });
-      const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-      if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-      return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-    } catch (e) {
-      throw new ImageError(`cannot decode image ${rec.name}: ${(e as Error).message}`);
-    }
+    return loadImage(rec.path, { maxPixels: this.maxPixels, label: rec.name });
   }
 
   remove(id: string): void {
@@ -164,8 +156,11 @@ export class ImageStore {
     const format = meta.format as string;
     if (!(format in FORMATS))
       throw new ImageError(`unsupported image format "${format}" (${label}); send JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF`);
-    const width = meta.width ?? 0;
-    const height = meta.pageHeight ?? meta.height ?? 0;
+    // EXIF orientations 5–8 turn the image a quarter: decode() returns it upright, so the size does too.
+    const quarterTurn = (meta.orientation ?? 1) >= 5;
+    const storedW = meta.width ?? 0;
+    const storedH = meta.pageHeight ?? meta.height ?? 0;
+    const [width, height] = quarterTurn ? [storedH, storedW] : [storedW, storedH];
     if (!(width > 0 && height > 0)) throw new ImageError(`image ${label} has no size in its header`);
     if (width * height > this.maxPixels) {
       const mp = (n: number): string => `${(n / 1e6).toFixed(1)} MP`;

@@ -72,7 +72,7 @@ describeFixtures('server limits and errors', () => {
 
   it('rejects non-images (422), empty bodies (400) and other content types (415)', async () => {
     expectError(await upload(base, Buffer.from('definitely not a png')), 422, /cannot read image/);
-    expectError(await upload(base, Buffer.alloc(0)), 400, /empty request body/);
+    expectError(await upload(base, Buffer.alloc(0)), 400, /cannot decode image upload: it is empty \(0 bytes\)/);
     expectError(await upload(base, Buffer.from('x'), 'text/plain'), 415);
     const truncated = readFileSync(fixturePath(PORTRAIT)).subarray(0, 20_000); // header fine, pixels missing
     expectError(await upload(base, truncated), 422, /cannot decode image/);
