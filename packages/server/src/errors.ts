@@ -37,7 +37,14 @@ export function errorBody(statusCode: number, message: string): ErrorBody {
 /** Maps a thrown value to a status code and a message that is safe to show. */
 export function classify(err: unknown, bodyLimits = ''): { statusCode: number; message: string; internal: boolean } {
   if (err instanceof HttpError) return { statusCode: err.statusCode, message: err.message, internal: false };
-  if (err instanceof PromptError || err instanceof NpyError) return { statusCode: 400, message: err.message, internal: false };
+  // Core names the library's fields; the wire spells two of them differently.
+  if (err instanceof PromptError)
+    return {
+      statusCode: 400,
+      message: err.message.replace(/\bmaskInput\b/g, 'mask_input').replace(/\bmultimaskOutput\b/g, 'multimask'),
+      internal: false,
+    };
+  if (err instanceof NpyError) return { statusCode: 400, message: err.message, internal: false };
   if (err instanceof ImageError) return { statusCode: 422, message: err.message, internal: false };
   const fe = err as Partial<FastifyError> | undefined;
   const status = fe?.statusCode;
