@@ -1,5 +1,6 @@
 /** `tsam embed`: run only the image encoder; writes DIR/embedding.npy (1×256×64×64) and embedding.json. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '@tsam/dataset';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { writeNpy } from '@tsam/core';
@@ -27,9 +28,9 @@ export function embedCommand(): Command {
       const emb = await sam.predictor.setImage(image);
       assertFinite('embedding value', emb.data);
       mkdirSync(opts.out, { recursive: true });
-      writeFileSync(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
+      await writeFileAtomic(join(opts.out, 'embedding.npy'), writeNpy(emb.data, emb.dims));
       const meta = { width: emb.width, height: emb.height, dims: emb.dims, model: sam.manifest.checkpoint };
-      writeFileSync(join(opts.out, 'embedding.json'), `${JSON.stringify(meta, null, 2)}\n`);
+      await writeFileAtomic(join(opts.out, 'embedding.json'), `${JSON.stringify(meta, null, 2)}\n`);
       process.stderr.write(`embedding [${emb.dims.join(', ')}] of ${emb.width}×${emb.height} image → ${opts.out}\n`);
     });
   });

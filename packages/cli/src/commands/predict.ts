@@ -3,7 +3,8 @@
  * ({iou_predictions, masks: [uncompressed COCO RLE]}), DIR/low_res_logits.npy (C×256×256) and,
  * with --save-embedding, DIR/embedding.npy (1×256×64×64). `--json` prints a summary on stdout.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '@tsam/dataset';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { maskToRle, rleArea, writeNpy, type MaskInputTensor } from '@tsam/core';
@@ -73,9 +74,10 @@ export function predictCommand(): Command {
       mkdirSync(opts.out, { recursive: true });
       const masks = pred.masks.map((m) => maskToRle(m, pred.height, pred.width));
       const files = ['result.json', 'low_res_logits.npy', ...(opts.saveEmbedding ? ['embedding.npy'] : [])].map((f) => join(opts.out, f));
-      writeFileSync(files[0]!, `${JSON.stringify({ iou_predictions: pred.iouPredictions, masks })}\n`);
-      writeFileSync(files[1]!, writeNpy(pred.lowResLogits, [pred.masks.length, 256, 256]));
-      if (opts.saveEmbedding) writeFileSync(files[2]!, writeNpy(emb.data, emb.dims));
+      // Each file appears whole or not at all (a temp sibling renamed into place).
+      await writeFileAtomic(files[0]!, `${JSON.stringify({ iou_predictions: pred.iouPredictions, masks })}\n`);
+      await writeFileAtomic(files[1]!, writeNpy(pred.lowResLogits, [pred.masks.length, 256, 256]));
+      if (opts.saveEmbedding) await writeFileAtomic(files[2]!, writeNpy(emb.data, emb.dims));
       const areas = masks.map((rle) => rleArea(rle));
       process.stderr.write(
         `${pred.masks.length} mask(s), IoU predictions ${pred.iouPredictions.map((v) => v.toFixed(3)).join(', ')} → ${opts.out}\n`,

@@ -4,7 +4,8 @@
  * the image). Like SAM's demo, a single point asks for 3 masks and keeps the one with the highest
  * predicted IoU (one point is ambiguous); other prompts ask for one mask.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '@tsam/dataset';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadImage, encodeMaskPng } from '@tsam/node';
@@ -31,9 +32,10 @@ function outputPaths(image: string, opts: SegmentOpts): { mask?: string; overlay
   return { mask: `${stem}_mask.png`, overlay: `${stem}_overlay.png` };
 }
 
-function write(path: string, data: Uint8Array): void {
+/** Writes a whole file or none (a temp sibling renamed into place). */
+async function write(path: string, data: Uint8Array): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, data);
+  await writeFileAtomic(path, data);
 }
 
 export function segmentCommand(): Command {
@@ -74,8 +76,9 @@ export function segmentCommand(): Command {
       const mask = pred.masks[best]!;
       let area = 0;
       for (let i = 0; i < mask.length; i++) if (mask[i]) area++;
-      if (paths.mask) write(paths.mask, await encodeMaskPng(mask, w, h));
-      if (paths.overlay) write(paths.overlay, await renderSegmentOverlay(image, mask, { points, ...(opts.box && { box: opts.box }) }));
+      if (paths.mask) await write(paths.mask, await encodeMaskPng(mask, w, h));
+      if (paths.overlay)
+        await write(paths.overlay, await renderSegmentOverlay(image, mask, { points, ...(opts.box && { box: opts.box }) }));
       const which = multimask ? ` (best of ${ious.length})` : '';
       const iou = ious[best]!.toFixed(3);
       const where = [paths.mask, paths.overlay].filter(Boolean).join(', ');
