@@ -24,3 +24,4 @@ export * from './amg/records.js';
 export * from './amg/generator.js';
 export * from './amg/threshold.js';
 export * from './model-sessions.js';
+export * from './wire.js';

@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NpyError, PromptError } from '@tsam/core';
+import { NpyError, PromptError, WireFormatError } from '@tsam/core';
 import { ImageError } from '@tsam/node';
 
 /** An error with the HTTP status it should be answered with. */
@@ -44,7 +44,7 @@ export function classify(err: unknown, bodyLimits = ''): { statusCode: number; m
       message: err.message.replace(/\bmaskInput\b/g, 'mask_input').replace(/\bmultimaskOutput\b/g, 'multimask'),
       internal: false,
     };
-  if (err instanceof NpyError) return { statusCode: 400, message: err.message, internal: false };
+  if (err instanceof NpyError || err instanceof WireFormatError) return { statusCode: 400, message: err.message, internal: false };
   if (err instanceof ImageError) return { statusCode: 422, message: err.message, internal: false };
   const fe = err as Partial<FastifyError> | undefined;
   const status = fe?.statusCode;

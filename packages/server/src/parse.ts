@@ -1,14 +1,15 @@
 /**
- * JSON request bodies → @tsam/core inputs. Shape errors become 400s naming the field; the prompt's
- * values are then checked by validatePrompt (PromptError → 400) and AMG parameters by
- * resolveAmgParams (RangeError → 400 here).
+ * JSON request bodies → @tsam/core inputs. Shape errors become 400s naming the field; `mask_input`
+ * is decoded by core's wire codec (WireFormatError → 400), the prompt's values are then checked by
+ * validatePrompt (PromptError → 400) and AMG parameters by resolveAmgParams (RangeError → 400 here).
  */
-import { AMG_DEFAULTS, LOW_RES_SIZE, amgParamsFromReference, resolveAmgParams, type AmgParams, type PromptInput } from '@tsam/core';
+import { AMG_DEFAULTS, amgParamsFromReference, decodeMaskInput, resolveAmgParams, type AmgParams, type PromptInput } from '@tsam/core';
 import { badRequest } from './errors.js';
 
+/** The wire's `mask_input` codec (core's wire.ts; its WireFormatError is a 400). */
+export { decodeMaskInput };
+
 const PROMPT_FIELDS = ['points', 'labels', 'box', 'mask_input', 'multimask'];
-const MASK_BYTES = LOW_RES_SIZE * LOW_RES_SIZE * 4;
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Limits that keep one "everything" request from running for hours. */
 export const AMG_LIMITS = { maxPointsPerSide: 128, maxPointsPerBatch: 256, maxCropLayers: 3, maxGridPoints: 128 * 128 };
@@ -19,18 +20,6 @@ function objectBody(body: unknown, what: string): Record<string, unknown> {
     throw badRequest(`the request body must be a JSON object (Content-Type: application/json) with ${what}`);
   }
   return body as Record<string, unknown>;
-}
-
-/** base64 of 256×256 float32 little-endian logits → Float32Array. */
-export function decodeMaskInput(value: unknown): Float32Array {
-  if (typeof value !== 'string' || !BASE64_RE.test(value)) {
-    throw badRequest('mask_input must be a base64 string of 256×256 float32 little-endian values (e.g. one plane of low_res_logits)');
-  }
-  const bytes = Buffer.from(value, 'base64');
-  if (bytes.length !== MASK_BYTES) {
-    throw badRequest(`mask_input must decode to ${MASK_BYTES} bytes (256×256 float32), got ${bytes.length} bytes`);
-  }
-  return new Float32Array(Uint8Array.from(bytes).buffer);
 }
 
 /** `{points?, labels?, box?, mask_input?, multimask?}` → a PromptInput (multimask defaults to true). */

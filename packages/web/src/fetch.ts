@@ -1,5 +1,8 @@
 /** Fetching models and embeddings, with progress, in the page or in a worker. */
-import type { ImageEmbedding } from '@tsam/core';
+import { parseEmbedding, parseEmbeddingHeaders, type ImageEmbedding } from '@tsam/core';
+
+/** The wire's embedding parser (core's wire.ts), for bytes fetched some other way. */
+export { parseEmbedding };
 
 /** A response that is not 2xx, with its status (a 404 for an image id: the server forgot it). */
 export class HttpStatusError extends Error {
@@ -41,37 +44,15 @@ export async function fetchBytes(url: string, onProgress?: ProgressFn, init?: Re
   return out;
 }
 
-/** Parses `"1,256,64,64"`-style header values. */
-function parseInts(v: string | null, what: string): number[] {
-  const xs = (v ?? '').split(',').map((s) => Number(s.trim()));
-  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`bad ${what} header: ${JSON.stringify(v)}`);
-  return xs;
-}
-
-/**
- * Raw float32 little-endian embedding bytes + shape + image size → an `ImageEmbedding` for
- * `SamPredictor.setEmbedding`. Copies when the bytes are not 4-aligned.
- */
-export function parseEmbedding(bytes: Uint8Array, dims: readonly number[], width: number, height: number): ImageEmbedding {
-  const n = dims.reduce((a, b) => a * b, 1);
-  if (bytes.byteLength !== n * 4)
-    throw new Error(`embedding: expected ${n} float32 values for [${dims.join(', ')}], got ${bytes.byteLength} bytes`);
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-  const data = new Float32Array(aligned.buffer, aligned.byteOffset, n);
-  return { data, dims: [...dims], width, height };
-}
-
 /**
  * GETs a server's `/api/images/:id/embedding`: raw float32 LE with headers
- * `x-tsam-shape: 1,256,64,64` and `x-tsam-image-size: W,H`.
+ * `x-tsam-shape: 1,256,64,64` and `x-tsam-image-size: W,H` (WIRE_HEADERS).
  */
 export async function fetchEmbedding(url: string, onProgress?: ProgressFn): Promise<ImageEmbedding> {
   const res = await fetch(url);
   if (!res.ok) throw new HttpStatusError(res.status, `GET ${url}: ${res.status} ${res.statusText}`);
-  const dims = parseInts(res.headers.get('x-tsam-shape'), 'x-tsam-shape');
-  const size = parseInts(res.headers.get('x-tsam-image-size'), 'x-tsam-image-size');
-  if (size.length !== 2) throw new Error(`bad x-tsam-image-size header: ${res.headers.get('x-tsam-image-size')}`);
+  const { dims, width, height } = parseEmbeddingHeaders((name) => res.headers.get(name));
   const bytes = new Uint8Array(await res.arrayBuffer());
   onProgress?.(bytes.length, bytes.length);
-  return parseEmbedding(bytes, dims, size[0]!, size[1]!);
+  return parseEmbedding(bytes, dims, width, height);
 }

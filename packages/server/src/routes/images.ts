@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { compressRle, maskToRle, writeNpy, type PromptInput } from '@tsam/core';
+import { compressRle, embeddingHeaders, encodeFloat32Base64, maskToRle, writeNpy, type PromptInput } from '@tsam/core';
 import { HttpError, badRequest } from '../errors.js';
 import type { ImageStore } from '../images.js';
 import { parseAmgParams, parsePrompt } from '../parse.js';
@@ -66,11 +66,7 @@ export function imageRoutes(app: FastifyInstance, images: ImageStore, service: S
     const format = req.query.format ?? 'raw';
     if (format !== 'raw' && format !== 'npy') throw badRequest(`format must be "raw" or "npy", got ${JSON.stringify(format)}`);
     const emb = await service.embedding(req.params.id);
-    void reply
-      .type('application/octet-stream')
-      .header('x-tsam-shape', emb.dims.join(','))
-      .header('x-tsam-image-size', `${emb.width},${emb.height}`)
-      .header('x-tsam-dtype', 'float32-le');
+    void reply.type('application/octet-stream').headers(embeddingHeaders(emb));
     if (format === 'npy') {
       void reply.header('content-disposition', `attachment; filename="${req.params.id}.npy"`);
       return reply.send(Buffer.from(writeNpy(emb.data, emb.dims)));
@@ -85,7 +81,7 @@ export function imageRoutes(app: FastifyInstance, images: ImageStore, service: S
     return {
       iou_predictions: pred.iouPredictions,
       masks: pred.masks.map((m) => compressRle(maskToRle(m, h, w))),
-      low_res_logits: bytesOf(pred.lowResLogits).toString('base64'),
+      low_res_logits: encodeFloat32Base64(pred.lowResLogits),
       low_res_shape: [pred.masks.length, 256, 256],
     };
   });
