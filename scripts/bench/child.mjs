@@ -65,9 +65,8 @@ async function child(name) {
   const extra = {};
   let ms;
   if (name.startsWith('encoder-')) {
-    const resized = core.applyImage(image.data, image.width, image.height, modelSize);
-    const input = core.preprocessImage(resized.data, resized.width, resized.height, modelSize);
-    const feeds = { image: { data: input, dims: [1, 3, modelSize, modelSize] } };
+    // The predictor's preprocessing (core's encoderInput), outside the timed runs.
+    const feeds = { image: core.encoderInput(image, modelSize) };
     if (foreign) {
       // The same onnxruntime-node, threads and session options as ours; its own first input name.
       // (packages/node/src/session.ts: optimisation 'all', memory pattern off).
@@ -77,7 +76,7 @@ async function child(name) {
         enableMemPattern: false,
         intraOpNumThreads: threads,
       });
-      const tensor = new ort.Tensor('float32', input, [1, 3, modelSize, modelSize]);
+      const tensor = new ort.Tensor('float32', feeds.image.data, [...feeds.image.dims]);
       ms = await timeRuns(runs, warmup, () => s.run({ [s.inputNames[0]]: tensor }));
       extra.foreign = foreign;
     } else ms = await timeRuns(runs, warmup, () => sam.encoder.run(feeds));

@@ -8,6 +8,7 @@ export * from './npy.js';
 export * from './prompts.js';
 export * from './backend.js';
 export * from './predictor.js';
+export * from './image-encoder.js';
 export * from './masks/polygon-raster.js';
 export * from './masks/boxes.js';
 export * from './masks/nms.js';

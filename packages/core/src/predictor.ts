@@ -12,7 +12,7 @@
 import { requireOutput, type SamSessions, type SessionLike, type TensorLike } from './backend.js';
 import { BinaryMaskUpscaler } from './masks/binary-upscale.js';
 import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from './coords.js';
-import { applyImage, preprocessImage } from './image/preprocess.js';
+import { ImageEncoder } from './image-encoder.js';
 import { MaskUpscaler } from './masks/postprocess.js';
 import { buildDecoderPrompt, validatePrompt, type PromptInput } from './prompts.js';
 
@@ -73,8 +73,12 @@ export class SamPredictor {
 
   private upscalers: { key: string; binary?: BinaryMaskUpscaler; logits?: MaskUpscaler } = { key: '' };
 
+  /** The encoder behind the one preprocessing path (`setImage` adds the cache). */
+  readonly imageEncoder: ImageEncoder;
+
   constructor(private readonly sessions: PredictorSessions) {
     this.modelSize = sessions.modelSize ?? MODEL_INPUT_SIZE;
+    this.imageEncoder = new ImageEncoder(sessions.encoder, this.modelSize);
   }
 
   /** Encodes `image` (or takes its embedding from the cache) and makes it the current image. */
@@ -91,11 +95,7 @@ export class SamPredictor {
       this.current = hit;
       return hit;
     }
-    const resized = applyImage(data, width, height, this.modelSize);
-    const input = preprocessImage(resized.data, resized.width, resized.height, this.modelSize);
-    const out = await this.sessions.encoder.run({ image: { data: input, dims: [1, 3, this.modelSize, this.modelSize] } });
-    const emb = requireOutput(out, 'image_embeddings');
-    const embedding: ImageEmbedding = { data: emb.data, dims: emb.dims, width, height };
+    const embedding = await this.imageEncoder.embed(image);
     this.cache.set(key, embedding);
     if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     this.current = embedding;

@@ -20,7 +20,7 @@ import {
   type SamConfig,
   type StateDict,
 } from '@tsam/model';
-import { applyCoords, applyImage, imagePoint, maskIntersectionUnion, preprocessImage, type RgbImage, type SessionLike } from '@tsam/core';
+import { ImageEncoder, applyCoords, imagePoint, maskIntersectionUnion, type RgbImage, type SessionLike } from '@tsam/core';
 import { sha256File } from './models/hash.js';
 import { replaceExportDir, sweepStaleExports, tempExportDir } from './export-dir.js';
 import { createOrtSession } from './session.js';
@@ -229,8 +229,6 @@ export async function measurePrecisionLoss(
 ): Promise<PrecisionReport> {
   const img = image ?? syntheticScene();
   const size = config.imgSize;
-  const resized = applyImage(img.data, img.width, img.height, size);
-  const input = { image: { data: preprocessImage(resized.data, resized.width, resized.height, size), dims: [1, 3, size, size] } };
   const params = (k: string) => sd.get(k);
   const opened: SessionLike[] = [];
   const open = async (m: string | Uint8Array) => {
@@ -247,8 +245,8 @@ export async function measurePrecisionLoss(
       encoder: await open(join(dir, manifest.files.encoder)),
       decoder: await open(join(dir, manifest.files.decoderLowRes ?? manifest.files.decoder)),
     };
-    const embRef = (await ref.encoder.run(input)).image_embeddings!;
-    const embLow = (await low.encoder.run(input)).image_embeddings!;
+    const embRef = await new ImageEncoder(ref.encoder, size).embed(img);
+    const embLow = await new ImageEncoder(low.encoder, size).embed(img);
     let maxD = 0;
     let maxR = 0;
     let sumD = 0;

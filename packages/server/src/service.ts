@@ -5,11 +5,9 @@
  */
 import {
   AutomaticMaskGenerator,
+  ImageEncoder,
   SamPredictor,
   type PredictorSessions,
-  applyImage,
-  preprocessImage,
-  requireOutput,
   validatePrompt,
   type AmgRecord,
   type AmgParams,
@@ -52,6 +50,8 @@ export class SamService {
   readonly decoderQueue: JobQueue;
   readonly amgQueue: JobQueue;
   private readonly encoder: SessionLike;
+  /** Whole images: the one preprocessing path on the model's encoder (run inside the encoder queue). */
+  private readonly imageEncoder: ImageEncoder;
   private readonly inflight = new Map<string, Promise<TensorLike>>();
   /** Bumped by `forget`: an encode that started before a DELETE must not store its embedding. */
   private readonly generation = new Map<string, number>();
@@ -76,6 +76,7 @@ export class SamService {
           return sam.encoder.run(feeds, fetches);
         }),
     };
+    this.imageEncoder = new ImageEncoder(sam.encoder, sam.manifest.modelSize);
   }
 
   get modelSize(): number {
@@ -155,28 +156,24 @@ export class SamService {
     return this.batched;
   }
 
-  /** Decode + preprocess + encoder, exactly as SamPredictor.setImage, inside the encoder queue. */
+  /** Decode, then the predictor's own ImageEncoder path, inside the encoder queue. */
   private async encode(id: string): Promise<TensorLike> {
-    const size = this.modelSize;
     const generation = this.generation.get(id) ?? 0;
     // Deleted while it waited or ran (or deleted and uploaded again): the embedding is not put back.
     const deleted = (): boolean => (this.generation.get(id) ?? 0) !== generation || !this.images.has(id);
     const gone = () => notFound(`image ${JSON.stringify(id)} was deleted while its embedding was being computed`);
-    let out: Record<string, TensorLike>;
+    let emb: ImageEmbedding;
     try {
-      out = await this.encoderQueue.run(async () => {
+      emb = await this.encoderQueue.run(async () => {
         if (deleted()) throw gone();
-        const { data, width, height } = await this.images.decode(id);
-        const resized = applyImage(data, width, height, size);
-        const input = preprocessImage(resized.data, resized.width, resized.height, size);
+        const image = await this.images.decode(id);
         this.encoderRuns++;
-        return this.sam.encoder.run({ image: { data: input, dims: [1, 3, size, size] } });
+        return this.imageEncoder.embed(image);
       });
     } catch (e) {
       throw deleted() ? gone() : e; // e.g. the original was removed while being read
     }
     if (deleted()) throw gone();
-    const emb = requireOutput(out, 'image_embeddings');
     const t: TensorLike = { data: emb.data, dims: [...emb.dims] };
     this.cache.set(id, t);
     return t;
