@@ -179,7 +179,7 @@ describeFixtures('tsam amg (sam_vit_mini)', () => {
       expect(r.code, show(r)).toBe(1);
       expect(r.stderr).toMatch(/ignoring 1 non-image file\(s\): notes\.txt/);
       expect(r.stderr).toMatch(/corrupt\.jpg: failed, skipped: cannot decode image .*corrupt\.jpg/);
-      expect(r.stderr).toMatch(/empty\.png: failed, skipped: cannot decode image .*empty\.png: empty file \(0 bytes\)/);
+      expect(r.stderr).toMatch(/empty\.png: failed, skipped: cannot decode image .*empty\.png: it is empty \(0 bytes\)/);
       expect(r.stderr).toMatch(/one_pixel\.png: \d+ masks \(1×1/);
       expect(r.stderr).toMatch(/scene_tiny\.png: \d+ masks \(97×61/);
       expect(r.stderr).toMatch(/amg: 2 done, 0 skipped, 2 failed of 4 image\(s\) \(corrupt\.jpg, empty\.png\)/);
