@@ -11,7 +11,7 @@
  */
 import { requireOutput, type SamSessions, type SessionLike, type TensorLike } from './backend.js';
 import { BinaryMaskUpscaler } from './masks/binary-upscale.js';
-import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from './coords.js';
+import { LOW_RES_PLANE, MODEL_INPUT_SIZE, lowResPlane } from './coords.js';
 import { ImageEncoder } from './image-encoder.js';
 import { MaskUpscaler } from './masks/postprocess.js';
 import { buildDecoderPrompt, validatePrompt, type PromptInput } from './prompts.js';
@@ -34,7 +34,7 @@ export interface Prediction {
   masks: (Uint8Array | Float32Array)[];
   /** Predicted IoU per mask. */
   iouPredictions: number[];
-  /** C × 256 × 256 low-res logits (feed the best one back as `maskInput` to refine). */
+  /** C × 256 × 256 low-res logits, `LowResPx` (plane i: `lowResPlane(lowResLogits, i)`; feed the best one back as `maskInput` to refine). */
   lowResLogits: Float32Array;
   width: number;
   height: number;
@@ -125,20 +125,19 @@ export class SamPredictor {
     const out = this.sessions.lowResDecoder
       ? await this.sessions.lowResDecoder.run({ ...image, ...feeds })
       : await this.sessions.decoder.run({ ...image, ...feeds, orig_im_size }, ['iou_predictions', 'low_res_masks']);
-    const iou = requireOutput(out, 'iou_predictions');
+    const iouPredictions = requireOutput(out, 'iou_predictions');
     const low = requireOutput(out, 'low_res_masks');
     const channels = v.multimaskOutput ? [1, 2, 3] : [0];
-    const lowPlane = LOW_RES_SIZE * LOW_RES_SIZE;
-    const lowResLogits = new Float32Array(channels.length * lowPlane);
+    const lowResLogits = new Float32Array(channels.length * LOW_RES_PLANE);
     const up = this.upscaler(height, width);
     const picked = channels.map((c, i) => {
-      const plane = low.data.subarray(c * lowPlane, (c + 1) * lowPlane);
-      lowResLogits.set(plane, i * lowPlane);
+      const plane = lowResPlane(low.data, c);
+      lowResLogits.set(plane, i * LOW_RES_PLANE);
       return v.returnLogits
         ? (up.logits ??= new MaskUpscaler([height, width], this.modelSize)).run(plane)
         : (up.binary ??= new BinaryMaskUpscaler([height, width], this.modelSize)).run(plane);
     });
-    return { masks: picked, iouPredictions: channels.map((c) => iou.data[c] ?? NaN), lowResLogits, width, height };
+    return { masks: picked, iouPredictions: channels.map((c) => iouPredictions.data[c] ?? NaN), lowResLogits, width, height };
   }
 
   /** Upscalers for the current image size (their tap tables and buffers are reused across prompts). */

@@ -5,8 +5,10 @@ import {
   amgParamsFromReference,
   buildAllLayerPointGrids,
   buildPointGrid,
+  cropLocalBox,
   cropRgb,
   generateCropBoxes,
+  imageBox,
   isBoxNearCropEdge,
   resolveAmgParams,
 } from '../src/index.js';
@@ -67,27 +69,27 @@ describe('generateCropBoxes', () => {
 });
 
 describe('isBoxNearCropEdge', () => {
-  const crop = [39, 21, 97, 61];
-  const image = [0, 0, 97, 61];
+  const crop = imageBox(39, 21, 97, 61);
+  const image = imageBox(0, 0, 97, 61);
   it('flags boxes within 20 px of an inner crop edge only', () => {
-    expect(isBoxNearCropEdge([30, 30, 40, 35], crop, image)).toBe(false); // (69, 51, 79, 56): right/bottom are image edges? no, but not near crop x0/y0
-    expect(isBoxNearCropEdge([0, 30, 10, 35], crop, image)).toBe(true); // x0 = 39 = crop left, not image left
-    expect(isBoxNearCropEdge([20, 30, 30, 35], crop, image)).toBe(true); // x0 = 59: |59 − 39| = 20 ≤ atol
-    expect(isBoxNearCropEdge([21, 30, 30, 35], crop, image)).toBe(false); // 21 px away
-    expect(isBoxNearCropEdge([30, 30, 57, 39], crop, image)).toBe(false); // touches right/bottom: image edges too
-    expect(isBoxNearCropEdge([0, 0, 10, 10], [0, 0, 97, 61], image)).toBe(false); // whole-image crop
+    expect(isBoxNearCropEdge(cropLocalBox(30, 30, 40, 35), crop, image)).toBe(false); // (69, 51, 79, 56): right/bottom are image edges? no, but not near crop x0/y0
+    expect(isBoxNearCropEdge(cropLocalBox(0, 30, 10, 35), crop, image)).toBe(true); // x0 = 39 = crop left, not image left
+    expect(isBoxNearCropEdge(cropLocalBox(20, 30, 30, 35), crop, image)).toBe(true); // x0 = 59: |59 − 39| = 20 ≤ atol
+    expect(isBoxNearCropEdge(cropLocalBox(21, 30, 30, 35), crop, image)).toBe(false); // 21 px away
+    expect(isBoxNearCropEdge(cropLocalBox(30, 30, 57, 39), crop, image)).toBe(false); // touches right/bottom: image edges too
+    expect(isBoxNearCropEdge(cropLocalBox(0, 0, 10, 10), imageBox(0, 0, 97, 61), image)).toBe(false); // whole-image crop
   });
 });
 
 describe('cropRgb', () => {
   it('copies the region row by row', () => {
     const img = Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => i); // 4 wide, 3 tall
-    expect(cropRgb(img, 4, [1, 1, 3, 3])).toEqual({
+    expect(cropRgb(img, 4, imageBox(1, 1, 3, 3))).toEqual({
       data: Uint8Array.from([15, 16, 17, 18, 19, 20, 27, 28, 29, 30, 31, 32]),
       width: 2,
       height: 2,
     });
-    expect(cropRgb(img, 4, [0, 0, 4, 3]).data).toBe(img);
+    expect(cropRgb(img, 4, imageBox(0, 0, 4, 3)).data).toBe(img);
   });
 });
 

@@ -6,10 +6,12 @@ import {
   boxArea,
   boxXyxyToXywh,
   calculateStabilityScore,
+  imageBox,
   maskToBox,
   nms,
   stabilityCounts,
 } from '../src/index.js';
+import type { Box, ImagePx } from '../src/index.js';
 import { blobMask, rng } from './masks-helpers.js';
 
 describe('maskToBox / batchedMaskToBox', () => {
@@ -39,8 +41,8 @@ describe('maskToBox / batchedMaskToBox', () => {
     expect(Array.from(batchedMaskToBox(masks, n, h, w))).toEqual(expected);
   });
   it('XYWH and area without +1', () => {
-    expect(boxXyxyToXywh([3, 4, 10, 6])).toEqual([3, 4, 7, 2]);
-    expect(boxArea([3, 4, 10, 6])).toBe(14);
+    expect(boxXyxyToXywh(imageBox(3, 4, 10, 6))).toEqual([3, 4, 7, 2]);
+    expect(boxArea(imageBox(3, 4, 10, 6))).toBe(14);
   });
 });
 
@@ -92,11 +94,12 @@ describe('batchedNms (torchvision semantics)', () => {
       const scores = Array.from({ length: n }, () => Math.floor(r() * 10) / 10);
       const thr = 0.3 + r() * 0.5;
       const keep = nms(b, scores, thr);
+      const boxAt = (i: number): Box<ImagePx> => imageBox(b[4 * i]!, b[4 * i + 1]!, b[4 * i + 2]!, b[4 * i + 3]!);
       const iou = (i: number, j: number): number => {
         const w = Math.max(0, Math.min(b[4 * i + 2]!, b[4 * j + 2]!) - Math.max(b[4 * i]!, b[4 * j]!));
         const h = Math.max(0, Math.min(b[4 * i + 3]!, b[4 * j + 3]!) - Math.max(b[4 * i + 1]!, b[4 * j + 1]!));
         const inter = w * h;
-        return Math.fround(inter / (boxArea(b.slice(4 * i, 4 * i + 4)) + boxArea(b.slice(4 * j, 4 * j + 4)) - inter));
+        return Math.fround(inter / (boxArea(boxAt(i)) + boxArea(boxAt(j)) - inter));
       };
       for (const i of keep) for (const j of keep) if (i !== j) expect(iou(i, j)).toBeLessThanOrEqual(thr);
       const rank = (i: number): number => scores.filter((s, k) => s > scores[i]! || (s === scores[i] && k < i)).length;

@@ -1,8 +1,12 @@
 /**
  * Point grids and crop boxes (segment_anything/utils/amg.py `build_point_grid`,
  * `build_all_layer_point_grids`, `generate_crop_boxes`, `is_box_near_crop_edge`).
- * Crop boxes are XYXY `[x0, y0, x1, y1]` in image pixels with exclusive `x1`/`y1`.
+ * Crop boxes are `Box<ImagePx>` (XYXY) with exclusive `x1`/`y1`; grid points scaled to a crop and
+ * the boxes of its masks are crop-local (`CropPx`).
  */
+import type { Box, CropPx, ImagePx, Point } from '../coords.js';
+import { cropLocalPoint, imageBox } from '../coords.js';
+import { uncropBox } from '../transforms.js';
 import type { PointGrid } from './params.js';
 
 /** `np.linspace(start, stop, n)`: `i·step + start`, the last value exactly `stop`. */
@@ -30,7 +34,7 @@ export function buildAllLayerPointGrids(nPerSide: number, nLayers: number, scale
 
 /** A crop of the image and its layer (0 = the whole image). */
 export interface CropBoxes {
-  boxes: [x0: number, y0: number, x1: number, y1: number][];
+  boxes: Box<ImagePx>[];
   layerIdxs: number[];
 }
 
@@ -41,7 +45,7 @@ export interface CropBoxes {
 export function generateCropBoxes(imSize: readonly [h: number, w: number], nLayers: number, overlapRatio: number): CropBoxes {
   const [imH, imW] = imSize;
   const shortSide = Math.min(imH, imW);
-  const boxes: CropBoxes['boxes'] = [[0, 0, imW, imH]];
+  const boxes: CropBoxes['boxes'] = [imageBox(0, 0, imW, imH)];
   const layerIdxs = [0];
   const cropLen = (origLen: number, nCrops: number, overlap: number): number =>
     Math.trunc(Math.ceil((overlap * (nCrops - 1) + origLen) / nCrops));
@@ -54,7 +58,7 @@ export function generateCropBoxes(imSize: readonly [h: number, w: number], nLaye
     const ys = Array.from({ length: nCropsPerSide }, (_, i) => Math.trunc((cropH - overlap) * i));
     for (const x0 of xs) {
       for (const y0 of ys) {
-        boxes.push([x0, y0, Math.min(x0 + cropW, imW), Math.min(y0 + cropH, imH)]);
+        boxes.push(imageBox(x0, y0, Math.min(x0 + cropW, imW), Math.min(y0 + cropH, imH)));
         layerIdxs.push(layer + 1);
       }
     }
@@ -63,29 +67,29 @@ export function generateCropBoxes(imSize: readonly [h: number, w: number], nLaye
 }
 
 /** Grid points (normalised) scaled to a crop of `w × h` pixels, in crop coordinates. */
-export function scaleGrid(grid: PointGrid, w: number, h: number): [x: number, y: number][] {
-  return grid.map(([x, y]) => [x * w, y * h]);
+export function scaleGrid(grid: PointGrid, w: number, h: number): Point<CropPx>[] {
+  return grid.map(([x, y]) => cropLocalPoint(x * w, y * h));
 }
 
 /**
- * `is_box_near_crop_edge(box, crop_box, orig_box, atol=20)`: `box` is XYXY in CROP coordinates
- * (uncropped here); true when some side is within `atol` of the crop's side but not of the image's.
+ * `is_box_near_crop_edge(box, crop_box, orig_box, atol=20)`: `box` is in the crop (uncropped here,
+ * then float32 like the reference's tensors); true when some side is within `atol` of the crop's
+ * side but not of the image's.
  */
-export function isBoxNearCropEdge(box: readonly number[], cropBox: readonly number[], origBox: readonly number[], atol = 20): boolean {
-  const [cx0 = 0, cy0 = 0] = cropBox;
-  const offset = [cx0, cy0, cx0, cy0];
+export function isBoxNearCropEdge(box: Box<CropPx>, cropBox: Box<ImagePx>, origBox: Box<ImagePx>, atol = 20): boolean {
+  const inImage = uncropBox(box, cropBox);
   for (let k = 0; k < 4; k++) {
-    const v = Math.fround((box[k] ?? 0) + offset[k]!);
-    const nearCrop = Math.abs(v - Math.fround(cropBox[k] ?? 0)) <= atol;
-    const nearImage = Math.abs(v - Math.fround(origBox[k] ?? 0)) <= atol;
+    const v = Math.fround(inImage[k]!);
+    const nearCrop = Math.abs(v - Math.fround(cropBox[k]!)) <= atol;
+    const nearImage = Math.abs(v - Math.fround(origBox[k]!)) <= atol;
     if (nearCrop && !nearImage) return true;
   }
   return false;
 }
 
 /** `image[y0:y1, x0:x1, :]` of an `h × w × 3` RGB image (row-major HWC bytes). */
-export function cropRgb(data: Uint8Array, width: number, box: readonly number[]): { data: Uint8Array; width: number; height: number } {
-  const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = box;
+export function cropRgb(data: Uint8Array, width: number, box: Box<ImagePx>): { data: Uint8Array; width: number; height: number } {
+  const [x0, y0, x1, y1] = box;
   const cw = x1 - x0;
   const ch = y1 - y0;
   if (x0 === 0 && cw === width && y0 === 0 && data.length === cw * ch * 3) return { data, width: cw, height: ch };

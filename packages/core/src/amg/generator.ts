@@ -13,10 +13,10 @@
  * IoU filter, on the survivors only; the records are the same.
  */
 import { requireOutput, type SessionLike } from '../backend.js';
-import { LOW_RES_SIZE, imagePoint } from '../coords.js';
+import { imageBox, lowResPlane, type Box, type CropPx, type ImagePx, type Point } from '../coords.js';
 import { MaskUpscaler } from '../masks/postprocess.js';
 import { SamPredictor, type RgbImage } from '../predictor.js';
-import { applyCoords } from '../transforms.js';
+import { applyCoords, uncropBox, uncropPoint } from '../transforms.js';
 import { buildAllLayerPointGrids, cropRgb, generateCropBoxes, isBoxNearCropEdge, scaleGrid } from './crops.js';
 import { MaskThresholder } from './threshold.js';
 import { resolveAmgParams, type AmgParams, type PointGrid } from './params.js';
@@ -111,14 +111,13 @@ export class AutomaticMaskGenerator {
 
   private async processCrop(
     image: RgbImage,
-    cropBox: [number, number, number, number],
+    cropBox: Box<ImagePx>,
     layer: number,
     opts: GenerateOptions,
     progress: { done: number; total: number },
   ): Promise<MaskCandidate[]> {
     const p = this.params;
     const time = timer(opts.profile);
-    const [x0, y0] = cropBox;
     const cropped = cropRgb(image.data, image.width, cropBox);
     const { width: cropW, height: cropH } = cropped;
     const embedding = await this.predictor.setImage(cropped);
@@ -135,7 +134,7 @@ export class AutomaticMaskGenerator {
       origH: image.height,
       thresholder: new MaskThresholder(new MaskUpscaler([cropH, cropW], this.predictor.modelSize)),
     };
-    let data: MaskCandidate[] = [];
+    let data: MaskCandidate<CropPx>[] = [];
     for (let start = 0; start < points.length; start += p.pointsPerBatch) {
       const batch = points.slice(start, start + p.pointsPerBatch);
       // Decoder runs of at most `decoderChunk` prompts; each prompt is decoded independently, so
@@ -150,27 +149,23 @@ export class AutomaticMaskGenerator {
     // Remove duplicates within this crop (boxes still in crop coordinates).
     data = nmsCandidates(
       data,
-      Float32Array.from(data, (c) => c.iouPred),
+      Float32Array.from(data, (c) => c.iouPrediction),
       p.boxNmsThresh,
     );
     time('nms');
-    return data.map((c) => ({
-      ...c,
-      box: [c.box[0] + x0, c.box[1] + y0, c.box[2] + x0, c.box[3] + y0],
-      point: [c.point[0] + x0, c.point[1] + y0],
-    }));
+    return data.map((c) => ({ ...c, box: uncropBox(c.box, cropBox), point: uncropPoint(c.point, cropBox) }));
   }
 
-  private async processBatch(points: [number, number][], ctx: BatchContext, profile: AmgProfile | undefined): Promise<MaskCandidate[]> {
+  private async processBatch(
+    points: Point<CropPx>[],
+    ctx: BatchContext,
+    profile: AmgProfile | undefined,
+  ): Promise<MaskCandidate<CropPx>[]> {
     const p = this.params;
     const time = timer(profile);
     const n = points.length;
-    const model = applyCoords(
-      points.map(([x, y]) => imagePoint(x, y)),
-      ctx.cropH,
-      ctx.cropW,
-      this.predictor.modelSize,
-    );
+    // The crop is the encoder's image: crop pixels go to the model space by the crop's size.
+    const model = applyCoords(points, ctx.cropH, ctx.cropW, this.predictor.modelSize);
     const coords = new Float32Array(4 * n);
     const labels = new Float32Array(2 * n);
     model.forEach(([x, y], i) => {
@@ -187,33 +182,27 @@ export class AutomaticMaskGenerator {
       },
       ['iou_predictions', 'low_res_masks'],
     );
-    const iou = requireOutput(out, 'iou_predictions').data;
+    const iouPredictions = requireOutput(out, 'iou_predictions').data;
     const low = requireOutput(out, 'low_res_masks').data;
-    const nOut = iou.length / n; // 4 mask tokens
-    const plane = LOW_RES_SIZE * LOW_RES_SIZE;
+    const nOut = iouPredictions.length / n; // 4 mask tokens
     time('decoder');
     const iouThresh = Math.fround(p.predIouThresh);
     const stabilityThresh = Math.fround(p.stabilityScoreThresh);
-    const origBox = [0, 0, ctx.origW, ctx.origH];
-    const result: MaskCandidate[] = [];
+    const origBox = imageBox(0, 0, ctx.origW, ctx.origH);
+    const result: MaskCandidate<CropPx>[] = [];
     for (let b = 0; b < n; b++) {
       for (let m = 1; m < nOut; m++) {
         const k = b * nOut + m;
-        const iouPred = iou[k]!;
-        if (p.predIouThresh > 0 && !(iouPred > iouThresh)) continue;
-        const { intersections, unions, box } = ctx.thresholder.run(
-          low.subarray(k * plane, (k + 1) * plane),
-          MASK_THRESHOLD,
-          p.stabilityScoreOffset,
-        );
+        const iouPrediction = iouPredictions[k]!;
+        if (p.predIouThresh > 0 && !(iouPrediction > iouThresh)) continue;
+        const { intersections, unions, box } = ctx.thresholder.run(lowResPlane(low, k), MASK_THRESHOLD, p.stabilityScoreOffset);
         const stabilityScore = Math.fround(intersections / unions); // calculate_stability_score
         time('upscale');
         if (p.stabilityScoreThresh > 0 && !(stabilityScore >= stabilityThresh)) continue;
         if (isBoxNearCropEdge(box, ctx.cropBox, origBox)) continue;
         const rle = ctx.thresholder.rle(ctx.cropBox[0], ctx.cropBox[1], ctx.origH, ctx.origW); // uncropped
         time('rle');
-        const point = points[b]!;
-        result.push({ rle, box, iouPred, point: [point[0], point[1]], stabilityScore, cropBox: ctx.cropBox });
+        result.push({ rle, box, iouPrediction, point: points[b]!, stabilityScore, cropBox: ctx.cropBox });
       }
     }
     return result;
@@ -222,7 +211,7 @@ export class AutomaticMaskGenerator {
 
 interface BatchContext {
   embedding: { data: Float32Array; dims: readonly number[] };
-  cropBox: [number, number, number, number];
+  cropBox: Box<ImagePx>;
   cropW: number;
   cropH: number;
   origW: number;

@@ -2,25 +2,29 @@
  * The generator's per-mask data (the reference's `MaskData` rows), the steps that work on whole
  * lists of it (NMS, small-region cleanup) and the output records.
  */
-import { boxXyxyToXywh, maskToBox, type BoxXywh, type BoxXyxy } from '../masks/boxes.js';
+import type { Box, EncodedPx, ImagePx, Point } from '../coords.js';
+import { boxXyxyToXywh, maskToBox, type BoxXywh } from '../masks/boxes.js';
 import { removeSmallRegions } from '../masks/components.js';
 import { batchedNms } from '../masks/nms.js';
 import { compressRle, maskToRle, rleArea, rleToMask, type CompressedRle, type Rle } from '../masks/rle.js';
 import type { OutputMode } from './params.js';
 
-/** One mask while the generator runs. Coordinates are image pixels once its crop is done. */
-export interface MaskCandidate {
+/**
+ * One mask while the generator runs. `box` and `point` are in space `S`: `CropPx` while its crop
+ * is processed, `ImagePx` once the crop is done (`uncropBox` / `uncropPoint`).
+ */
+export interface MaskCandidate<S extends EncodedPx = ImagePx> {
   /** The mask at image size (uncropped), as uncompressed COCO RLE. */
   rle: Rle;
-  /** XYXY box of the mask, inclusive pixel coordinates (crop frame until the crop is done). */
-  box: BoxXyxy;
-  /** The model's predicted IoU (float32 value). */
-  iouPred: number;
+  /** XYXY box of the mask, inclusive pixel coordinates. */
+  box: Box<S>;
+  /** The model's predicted IoU (float32 value; `predicted_iou` in the record). */
+  iouPrediction: number;
   /** The point prompt `[x, y]` that produced the mask. */
-  point: [x: number, y: number];
+  point: Point<S>;
   stabilityScore: number;
-  /** XYXY crop box (exclusive end) the mask was generated in. */
-  cropBox: [x0: number, y0: number, x1: number, y1: number];
+  /** The crop the mask was generated in (exclusive end), in image pixels. */
+  cropBox: Box<ImagePx>;
 }
 
 /** A mask record, with the reference's keys (so JSON output matches SamAutomaticMaskGenerator's). */
@@ -40,7 +44,11 @@ export interface AmgRecord {
 }
 
 /** `batched_nms` over candidates (one category) with the given scores; returns the kept, in NMS order. */
-export function nmsCandidates(cands: readonly MaskCandidate[], scores: ArrayLike<number>, iouThreshold: number): MaskCandidate[] {
+export function nmsCandidates<S extends EncodedPx>(
+  cands: readonly MaskCandidate<S>[],
+  scores: ArrayLike<number>,
+  iouThreshold: number,
+): MaskCandidate<S>[] {
   const boxes = new Float32Array(4 * cands.length);
   cands.forEach((c, i) => boxes.set(c.box, 4 * i));
   return batchedNms(boxes, scores, new Float32Array(cands.length), iouThreshold).map((i) => cands[i]!);
@@ -55,7 +63,7 @@ export function postprocessSmallRegions(cands: readonly MaskCandidate[], minArea
   if (cands.length === 0) return [];
   const scores = new Float32Array(cands.length);
   const boxes = new Float32Array(4 * cands.length);
-  const changedRle = new Map<number, { rle: Rle; box: BoxXyxy }>();
+  const changedRle = new Map<number, { rle: Rle; box: Box<ImagePx> }>();
   cands.forEach((c, i) => {
     const [h, w] = c.rle.size;
     const mask = rleToMask(c.rle);
@@ -82,7 +90,7 @@ export function toRecord(c: MaskCandidate, mode: OutputMode): AmgRecord {
     segmentation,
     area: rleArea(c.rle),
     bbox: boxXyxyToXywh(c.box),
-    predicted_iou: c.iouPred,
+    predicted_iou: c.iouPrediction,
     point_coords: [[c.point[0], c.point[1]]],
     stability_score: c.stabilityScore,
     crop_box: boxXyxyToXywh(c.cropBox),

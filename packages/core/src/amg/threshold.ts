@@ -5,7 +5,7 @@
  * box, and the column-wise transitions from which `rle()` builds the uncropped COCO RLE (so the
  * RLE costs O(w + transitions), not a column-major walk over h × w bytes).
  */
-import type { BoxXyxy } from '../masks/boxes.js';
+import { cropLocalBox, type Box, type CropPx } from '../coords.js';
 import type { MaskUpscaler } from '../masks/postprocess.js';
 import type { Rle } from '../masks/rle.js';
 
@@ -13,8 +13,8 @@ export interface ThresholdedMask {
   /** `|logits > t + offset|` and `|logits > t − offset|` (the stability score's counts). */
   intersections: number;
   unions: number;
-  /** XYXY box of `logits > t` (inclusive), `[0, 0, 0, 0]` if empty (`maskToBox` semantics). */
-  box: BoxXyxy;
+  /** Box of `logits > t` in the upscaled (crop) frame, inclusive, `[0, 0, 0, 0]` if empty (`maskToBox` semantics). */
+  box: Box<CropPx>;
 }
 
 interface RowAccumulator {
@@ -48,7 +48,7 @@ export class MaskThresholder {
     const acc = { intersections: 0, unions: 0, x0: w, y0: -1, x1: -1, y1: -1 };
     this.nT = 0;
     this.upscaler.runRows(low, (y, row) => this.row(row, y, t, hi, lo, acc));
-    const box: BoxXyxy = acc.x1 < 0 ? [0, 0, 0, 0] : [acc.x0, acc.y0, acc.x1, acc.y1];
+    const box = acc.x1 < 0 ? cropLocalBox(0, 0, 0, 0) : cropLocalBox(acc.x0, acc.y0, acc.x1, acc.y1);
     return { intersections: acc.intersections, unions: acc.unions, box };
   }
 

@@ -1,18 +1,22 @@
 /**
  * Mask bounding boxes (segment_anything/utils/amg.py `batched_mask_to_box`, `box_xyxy_to_xywh`).
  *
- * Masks are row-major `h × w` bytes (index `y * w + x`), nonzero = in mask. Boxes are XYXY
- * `[x0, y0, x1, y1]` with INCLUSIVE pixel coordinates of the extreme set pixels (a one-pixel mask
- * at (3, 5) has box `[3, 5, 3, 5]`), as in the reference; an empty mask gives `[0, 0, 0, 0]`.
+ * Masks are row-major `h × w` bytes (index `y * w + x`), nonzero = in mask. Boxes are the branded
+ * XYXY `Box<S>` (coords.ts) with INCLUSIVE pixel coordinates of the extreme set pixels (a one-pixel
+ * mask at (3, 5) has box `[3, 5, 3, 5]`), as in the reference; an empty mask gives `[0, 0, 0, 0]`.
+ * A mask box is in the mask's own pixel space `S` (`ImagePx` unless said otherwise).
  */
+import type { Box, ImagePx, Space } from '../coords.js';
 
-/** XYXY box `[x0, y0, x1, y1]` (inclusive pixel coordinates for mask boxes). */
-export type BoxXyxy = [x0: number, y0: number, x1: number, y1: number];
-/** XYWH box `[x, y, w, h]`. */
+/** XYWH box `[x, y, w, h]`: the record format (`bbox`, `crop_box` in SA-1B / COCO / AMG records). */
 export type BoxXywh = [x: number, y: number, w: number, h: number];
 
-/** Box around the set pixels of one `h × w` row-major mask; `[0, 0, 0, 0]` when empty. */
-export function maskToBox(mask: ArrayLike<number>, h: number, w: number): BoxXyxy {
+/**
+ * Box around the set pixels of one `h × w` row-major mask; `[0, 0, 0, 0]` when empty. The box is in
+ * the mask's space: `ImagePx`, or name it (`maskToBox<CropPx>(...)`); it is never inferred from
+ * the variable it is assigned to.
+ */
+export function maskToBox<S extends Space = ImagePx>(mask: ArrayLike<number>, h: number, w: number): Box<NoInfer<S>> {
   if (mask.length !== h * w) throw new RangeError(`maskToBox: expected ${h}×${w} = ${h * w} values, got ${mask.length}`);
   let x0 = w;
   let y0 = h;
@@ -40,7 +44,7 @@ export function maskToBox(mask: ArrayLike<number>, h: number, w: number): BoxXyx
     if (first < x0) x0 = first;
     if (last > x1) x1 = last;
   }
-  return x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1, y1];
+  return (x1 < 0 ? [0, 0, 0, 0] : [x0, y0, x1, y1]) as unknown as Box<NoInfer<S>>;
 }
 
 /**
@@ -56,13 +60,13 @@ export function batchedMaskToBox(masks: Uint8Array, n: number, h: number, w: num
 }
 
 /** `box_xyxy_to_xywh`: `[x0, y0, x1 - x0, y1 - y0]` (no +1, as the reference). */
-export function boxXyxyToXywh(box: readonly [number, number, number, number] | readonly number[]): BoxXywh {
-  const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = box;
+export function boxXyxyToXywh(box: Box<Space>): BoxXywh {
+  const [x0, y0, x1, y1] = box;
   return [x0, y0, x1 - x0, y1 - y0];
 }
 
 /** Area `(x1 - x0) * (y1 - y0)` of an XYXY box (torchvision `box_area`, no +1). */
-export function boxArea(box: readonly number[]): number {
-  const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = box;
+export function boxArea(box: Box<Space>): number {
+  const [x0, y0, x1, y1] = box;
   return (x1 - x0) * (y1 - y0);
 }

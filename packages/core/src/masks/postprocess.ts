@@ -16,7 +16,7 @@
  * mask (0 differing pixels); no fixture holds the reference's full-size logits, so their last bits
  * follow the kernel's source (the order above), not a comparison.
  */
-import { LOW_RES_SIZE, MODEL_INPUT_SIZE } from '../coords.js';
+import { LOW_RES_PLANE, LOW_RES_SIZE, MODEL_INPUT_SIZE, lowResPlane } from '../coords.js';
 import { getPreprocessShape } from '../transforms.js';
 
 const f = Math.fround;
@@ -209,12 +209,11 @@ export function postprocessMasks(
   origSize: readonly [h: number, w: number],
   modelSize: number = MODEL_INPUT_SIZE,
 ): Float32Array {
-  const plane = LOW_RES_SIZE * LOW_RES_SIZE;
-  if (lowRes.length !== n * plane)
+  if (lowRes.length !== n * LOW_RES_PLANE)
     throw new RangeError(`postprocessMasks: expected ${n}×${LOW_RES_SIZE}×${LOW_RES_SIZE} logits, got ${lowRes.length}`);
   const up = new MaskUpscaler(origSize, modelSize);
   const size = origSize[0] * origSize[1];
   const out = new Float32Array(n * size);
-  for (let i = 0; i < n; i++) up.run(lowRes.subarray(i * plane, (i + 1) * plane), out.subarray(i * size, (i + 1) * size));
+  for (let i = 0; i < n; i++) up.run(lowResPlane(lowRes, i), out.subarray(i * size, (i + 1) * size));
   return out;
 }
