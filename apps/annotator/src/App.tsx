@@ -9,7 +9,7 @@ import { MaskList } from './components/MaskList.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Toolbar } from './components/Toolbar.js';
 import { engine } from './engine/engine.js';
-import { useKeyboard } from './interaction/keys.js';
+import { useKeyboard } from './interaction/keyboard.js';
 
 export function App() {
   useKeyboard();

@@ -1,17 +1,21 @@
 /**
  * `window.__tsam`: read-only hooks for the end-to-end tests (and curious users in the console).
- * Masks come back as uncompressed COCO RLE, exactly the pixels the interactive canvas shows.
+ * Masks come back as uncompressed COCO RLE, exactly the pixels the interactive canvas shows:
+ * both compute them with `interactiveMasks` from the store (no drag is in progress while a test reads).
  */
 import { imagePoint, maskToRle, type Rle } from '@tsam/core';
 import { engine } from './engine/engine.js';
 import { imageToClient } from './interaction/geometry.js';
-import { shown } from './render/masks.js';
+import { interactiveMasks } from './render/scene.js';
 import { store } from './state/store.js';
 
 function rle(mask: Uint8Array | null): Rle | null {
   const img = store.state.doc.image;
   return mask && img ? maskToRle(mask, img.height, img.width) : null;
 }
+
+/** The interactive canvas's masks for the current state, with the pointer up. */
+const shownMasks = () => interactiveMasks(store.state.doc, store.state.ui, false);
 
 /** Every distinct status text, in order (installTestHooks records them). */
 const statusLog: string[] = [];
@@ -52,11 +56,12 @@ const hooks = {
     };
   },
   /** The current mask as shown (candidate + strokes), or null. */
-  currentMask: () => rle(shown.current),
+  currentMask: () => rle(shownMasks().current),
   /** The hover preview as shown, with the point it was decoded for. */
   previewMask: () => {
     const h = store.state.ui.hover;
-    return h && shown.preview ? { point: [h.point[0], h.point[1]], iou: h.iou, rle: rle(shown.preview) } : null;
+    const preview = shownMasks().preview;
+    return h && preview ? { point: [h.point[0], h.point[1]], iou: h.iou, rle: rle(preview) } : null;
   },
   /** Client (CSS px) position of an image pixel on the interactive canvas. */
   imageToClient(x: number, y: number) {

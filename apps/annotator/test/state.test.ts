@@ -6,19 +6,10 @@ import { apply } from '../src/state/apply.js';
 import { History } from '../src/state/history.js';
 import { applyStroke, finalMask } from '../src/state/mask-ops.js';
 import { emptyDoc, promptKey } from '../src/state/types.js';
-
-const W = 8;
-const H = 6;
-const image = { id: 'img', name: 'a.png', width: W, height: H };
-const maskOf = (...idx: number[]) => {
-  const m = new Uint8Array(W * H);
-  for (const i of idx) m[i] = 1;
-  return m;
-};
+import { H, W, decoded, image, maskOf } from './helpers/doc.js';
 
 function decodedFor(h: History, masks: Uint8Array[], ious: number[]): void {
-  const cur = h.present.current!;
-  h.dispatch({ type: 'decoded', key: promptKey(cur.prompt, cur.multimask), candidates: masks.map((mask, i) => ({ mask, iou: ious[i]! })) });
+  h.dispatch(decoded(h.present, masks, ious));
 }
 
 describe('document actions', () => {

@@ -25,13 +25,16 @@ function useFit(w: number, h: number) {
 
 export function CanvasStack() {
   const image = useStore((s) => s.doc.image);
+  const bitmap = useStore((s) => s.ui.bitmap);
+  const masks = useStore((s) => s.doc.masks);
+  const selected = useStore((s) => s.ui.selectedMask);
   const { ref, size } = useFit(image?.width ?? 1, image?.height ?? 1);
   return (
     <div className="stage-wrap">
       <div className={`stage ${image ? '' : 'empty'}`} ref={ref}>
         {image ? (
           <div className="stack" style={size}>
-            <StaticCanvas />
+            <StaticCanvas bitmap={bitmap} width={image.width} height={image.height} masks={masks} selected={selected} />
             <InteractiveCanvas />
           </div>
         ) : (

@@ -1,6 +1,20 @@
-/** The keyboard shortcut overlay (`?`), generated from the shortcut table. */
-import { SHORTCUTS } from '../interaction/keys.js';
+/** The shortcut overlay (`?`), generated from the action table and the pointer's gestures. */
+import { keyRows } from '../interaction/actions.js';
+import { GESTURES } from '../interaction/pointer.js';
 import { store, useStore } from '../state/store.js';
+
+function Row({ inputs, label }: { inputs: readonly string[]; label: string }) {
+  return (
+    <tr>
+      <td>
+        {inputs.map((k) => (
+          <kbd key={k}>{k}</kbd>
+        ))}
+      </td>
+      <td>{label}</td>
+    </tr>
+  );
+}
 
 export function HelpOverlay() {
   const open = useStore((s) => s.ui.help);
@@ -11,15 +25,11 @@ export function HelpOverlay() {
         <h2>Keyboard and mouse</h2>
         <table>
           <tbody>
-            {SHORTCUTS.map((s) => (
-              <tr key={s.label}>
-                <td>
-                  {s.keys.map((k) => (
-                    <kbd key={k}>{k}</kbd>
-                  ))}
-                </td>
-                <td>{s.label}</td>
-              </tr>
+            {GESTURES.map((g) => (
+              <Row key={g.label} inputs={g.inputs} label={g.label} />
+            ))}
+            {keyRows().map((r) => (
+              <Row key={r.name} inputs={r.inputs} label={r.label} />
             ))}
           </tbody>
         </table>

@@ -4,18 +4,13 @@
  * change into an offscreen layer; pointer moves only redraw the marks on top.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import { keptMasks } from '../engine/controller.js';
 import { cssScale, toLowRes, toModel } from '../interaction/geometry.js';
 import { usePointer } from '../interaction/pointer.js';
 import { drawBox, drawCursor, drawPoints, drawStroke } from '../render/marks.js';
-import { STYLE_CURRENT, STYLE_EVERYTHING, STYLE_OUTLINE, STYLE_PREVIEW, drawMasks, shown, type MaskStyle } from '../render/masks.js';
-import { finalMask } from '../state/mask-ops.js';
+import { drawMasks } from '../render/masks.js';
+import { interactiveMasks } from '../render/scene.js';
 import { useStore } from '../state/store.js';
-import type { Rgb } from '../state/types.js';
 import type { ImagePx, Point } from '@tsam/core';
-
-const CURRENT: Rgb = [30, 144, 255];
-const PREVIEW: Rgb = [255, 140, 0];
 
 export function InteractiveCanvas() {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -32,21 +27,10 @@ export function InteractiveCanvas() {
   const layer = useMemo(() => {
     if (!image) return null;
     const { width: w, height: h } = image;
-    const layers: { mask: Uint8Array; color: Rgb; style: MaskStyle }[] = [];
-    if (everything) {
-      const kept = keptMasks();
-      for (const m of everything.masks) if (!kept.has(m.mask)) layers.push({ mask: m.mask, color: m.color, style: STYLE_EVERYTHING });
-    }
-    const cur = current && (current.candidates.length > 0 || current.strokes.length > 0) ? finalMask(current, w, h) : null;
-    if (cur) layers.push({ mask: cur, color: CURRENT, style: STYLE_CURRENT });
-    const preview = hover && !dragging ? hover.mask : null;
-    if (preview) layers.push({ mask: preview, color: PREVIEW, style: cur ? STYLE_OUTLINE : STYLE_PREVIEW });
-    shown.current = cur;
-    shown.preview = preview;
     const canvas = document.createElement('canvas');
     canvas.width = w;
     canvas.height = h;
-    drawMasks(canvas.getContext('2d')!, layers, w, h);
+    drawMasks(canvas.getContext('2d')!, interactiveMasks({ image, current, masks }, { hover, everything }, dragging).layers, w, h);
     return canvas;
     // `masks` is a dependency: keeping or un-keeping an "everything" mask changes what shows.
   }, [image, current, masks, hover, everything, dragging]);

@@ -1,13 +1,13 @@
 /** Tools, multimask mode, undo/redo, "everything", keep/clear and help. */
-import { runEverything } from '../engine/controller.js';
-import { commitCurrent } from '../interaction/keys.js';
+import { everything, help, keep, redo, titleOf, tools, undo } from '../interaction/actions.js';
+import { perform } from '../interaction/keyboard.js';
 import { store, useStore } from '../state/store.js';
 import type { MultimaskMode, Tool } from '../state/ui.js';
 
-const TOOLS: { tool: Tool; label: string; key: string }[] = [
-  { tool: 'segment', label: 'Segment', key: 'S' },
-  { tool: 'brush', label: 'Brush', key: 'B' },
-  { tool: 'erase', label: 'Eraser', key: 'E' },
+const TOOLS: { tool: Tool; label: string }[] = [
+  { tool: 'segment', label: 'Segment' },
+  { tool: 'brush', label: 'Brush' },
+  { tool: 'erase', label: 'Eraser' },
 ];
 
 export function Toolbar() {
@@ -25,8 +25,8 @@ export function Toolbar() {
           key={t.tool}
           data-testid={`tool-${t.tool}`}
           className={ui.tool === t.tool ? 'active' : ''}
-          onClick={() => store.setUi({ tool: t.tool, hover: null })}
-          title={`${t.label} (${t.key})`}
+          onClick={() => perform(tools[t.tool])}
+          title={titleOf(tools[t.tool], t.label)}
         >
           {t.label}
         </button>
@@ -52,30 +52,30 @@ export function Toolbar() {
         </select>
       </label>
       <span className="sep" />
-      <button onClick={store.undo} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">
+      <button onClick={() => perform(undo)} disabled={!canUndo} data-testid="undo" title={titleOf(undo)}>
         Undo
       </button>
-      <button onClick={store.redo} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
+      <button onClick={() => perform(redo)} disabled={!canRedo} data-testid="redo" title={titleOf(redo)}>
         Redo
       </button>
       <span className="sep" />
-      <button onClick={commitCurrent} disabled={!hasCurrent} data-testid="commit" title="Keep the current mask (Enter)">
+      <button onClick={() => perform(keep)} disabled={!hasCurrent} data-testid="commit" title={titleOf(keep, 'Keep the current mask')}>
         Keep mask
       </button>
       <button onClick={() => store.dispatch({ type: 'discard' })} disabled={!hasCurrent} title="Clear (Esc)">
         Clear
       </button>
       <button
-        onClick={() => void runEverything()}
+        onClick={() => perform(everything)}
         disabled={!hasImage}
         className={ui.everything ? 'active' : ''}
         data-testid="everything"
-        title="All masks (A)"
+        title={titleOf(everything, 'All masks')}
       >
         Everything
       </button>
       <span className="sep" />
-      <button onClick={() => store.setUi({ help: !ui.help })} title="Keyboard shortcuts (?)" data-testid="help-button">
+      <button onClick={() => perform(help)} title={titleOf(help, 'Keyboard shortcuts')} data-testid="help-button">
         ?
       </button>
     </div>

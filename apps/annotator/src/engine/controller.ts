@@ -4,7 +4,7 @@
  */
 import { decompressRle, rleToMask, type AmgRecord, type CompressedRle, type ImagePx, type Point } from '@tsam/core';
 import { maskColor } from '../state/apply.js';
-import { argmax, maskArea } from '../state/mask-ops.js';
+import { argmax, keptMasks, maskArea } from '../state/mask-ops.js';
 import { store } from '../state/store.js';
 import { promptIsEmpty, promptKey, type Candidate, type ImageInfo } from '../state/types.js';
 import { multimaskFor, type EverythingMask } from '../state/ui.js';
@@ -149,7 +149,7 @@ export function keepEverythingAt(point: Point<ImagePx>): boolean {
   const ev = ui.everything;
   if (!ev || !doc.image) return false;
   const idx = Math.floor(point[1]) * doc.image.width + Math.floor(point[0]);
-  const kept = keptMasks();
+  const kept = keptMasks(doc);
   const hits = ev.masks.filter((m) => !kept.has(m.mask) && m.mask[idx]);
   const pick = hits.sort((a, b) => a.area - b.area)[0];
   if (!pick) return false;
@@ -170,9 +170,4 @@ export function keepEverythingAt(point: Point<ImagePx>): boolean {
   });
   store.setUi({ everything: { ...ev, since: now } });
   return true;
-}
-
-/** Masks already in the document (an "everything" mask kept is the same array; undo brings it back). */
-export function keptMasks(): Set<Uint8Array> {
-  return new Set(store.state.doc.masks.map((m) => m.mask));
 }

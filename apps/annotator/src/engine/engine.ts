@@ -40,7 +40,6 @@ export class Engine {
   readonly scheduler = new LatestWins();
   /** Worker-side decoder times (ms) and page round trips (ms), one per predict. */
   readonly latency = { worker: [] as number[], roundTrip: [] as number[] };
-  bitmap: ImageBitmap | null = null;
   /** The open image's bytes (server mode): re-sent when a restarted server no longer knows its id. */
   private blob: Blob | null = null;
   /** The decoded RGB image (page-only mode needs it for "everything"). */
@@ -181,11 +180,11 @@ export class Engine {
   }
 
   private async show(blob: Blob, info: ImageInfo, rgb: RgbImage | null): Promise<void> {
-    this.bitmap?.close();
-    this.bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
+    const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
+    store.state.ui.bitmap?.close();
     this.rgb = rgb;
     this.blob = info.id !== null ? blob : null;
-    store.setUi({ hover: null, everything: null });
+    store.setUi({ bitmap, hover: null, everything: null });
     shelf.stash(store.state.doc); // the masks of the image being left, until it is opened again
     const restore = shelf.restore(info);
     store.dispatch({ type: 'openImage', image: info, ...(restore && { restore }) });

@@ -10,6 +10,14 @@ import { store } from '../state/store.js';
 import { multimaskFor } from '../state/ui.js';
 import { clientToImage, insideImage } from './geometry.js';
 
+/** The gestures this module handles, as the help overlay lists them. */
+export const GESTURES: readonly { inputs: readonly string[]; label: string }[] = [
+  { inputs: ['Click'], label: 'Add a positive point' },
+  { inputs: ['Right click', 'Alt+Click'], label: 'Add a negative point' },
+  { inputs: ['Drag'], label: 'Draw a box (brush / eraser: paint)' },
+  { inputs: ['Click'], label: 'In “everything”: keep the mask under the cursor' },
+];
+
 /** Screen pixels the pointer must travel before a press becomes a box drag. */
 const DRAG_THRESHOLD = 5;
 

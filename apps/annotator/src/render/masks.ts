@@ -77,6 +77,3 @@ export function drawMasks(
   for (const m of masks) paintMask(rgba, m.mask, w, h, m.color, m.style);
   blit(ctx, rgba, w, h);
 }
-
-/** What the interactive canvas drew last: the test hooks read the shown masks from here. */
-export const shown: { current: Uint8Array | null; preview: Uint8Array | null } = { current: null, preview: null };

@@ -1,5 +1,5 @@
 /** Pure mask operations on row-major `h × w` 0/1 bytes: brush/eraser strokes, the final mask. */
-import type { Current, Stroke } from './types.js';
+import type { Current, Doc, Stroke } from './types.js';
 
 /** Sets (brush) or clears (eraser) discs of `stroke.radius` along the stroke, on a copy. */
 export function applyStroke(mask: Uint8Array, w: number, h: number, stroke: Stroke): Uint8Array {
@@ -57,4 +57,9 @@ export function argmax(xs: readonly number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]!) best = i;
   return best;
+}
+
+/** The document's kept masks by identity: a kept "everything" mask is the same array (undo brings it back). */
+export function keptMasks(doc: Pick<Doc, 'masks'>): Set<Uint8Array> {
+  return new Set(doc.masks.map((m) => m.mask));
 }

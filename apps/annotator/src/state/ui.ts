@@ -38,6 +38,8 @@ export interface Status {
 }
 
 export interface Ui {
+  /** The open image, decoded for drawing (image px); the static canvas takes it as a prop. */
+  bitmap: ImageBitmap | null;
   tool: Tool;
   brushRadius: number;
   multimask: MultimaskMode;
@@ -74,6 +76,7 @@ function amgFromUrl(): AmgSettings {
 }
 
 export const initialUi = (): Ui => ({
+  bitmap: null,
   tool: 'segment',
   brushRadius: 12,
   multimask: 'auto',
