@@ -1,16 +1,12 @@
 /**
  * Infers the whole SAM configuration from a state dict alone, so ViT-B/L/H, MobileSAM and any
- * custom size load without flags. Which key gives which value is said next to each line.
+ * custom size load without flags: the encoder by its family (`families/`), the shared decoder
+ * here. Which key gives which value is said next to each line.
  */
-import { CheckpointError, requireTensor, type StateDict } from './checkpoint/index.js';
-import type { VitConfig } from './image-encoder-vit.js';
+import { countIndexed, requireTensor, type StateDict } from './checkpoint/index.js';
+import { inferEncoderConfig, type EncoderConfig, type SamFamily } from './families/index.js';
 import type { MaskDecoderConfig } from './mask-decoder.js';
-import { inferTinyVitConfig, type TinyVitConfig } from './image-encoder-tinyvit.js';
 import { samStateDictShapes } from './random-checkpoint.js';
-
-export type SamFamily = 'sam_vit' | 'mobile_sam';
-
-export type EncoderConfig = ({ family: 'sam_vit' } & VitConfig) | ({ family: 'mobile_sam' } & TinyVitConfig);
 
 export interface SamConfig {
   family: SamFamily;
@@ -24,50 +20,6 @@ export interface SamConfig {
   decoder: MaskDecoderConfig;
 }
 
-/** Counts `${prefix}.{i}.` groups: the number of blocks in a ModuleList. */
-export function countIndexed(sd: StateDict, prefix: string): number {
-  let n = 0;
-  while ([...sd.keys()].some((k) => k.startsWith(`${prefix}.${n}.`))) n++;
-  return n;
-}
-
-export function detectFamily(sd: StateDict): SamFamily {
-  // TinyViT stores stages as `layers.{i}`, SAM's ViT as `blocks.{i}`.
-  if (sd.has('image_encoder.patch_embed.seq.0.c.weight') || [...sd.keys()].some((k) => k.startsWith('image_encoder.layers.')))
-    return 'mobile_sam';
-  if (sd.has('image_encoder.patch_embed.proj.weight')) return 'sam_vit';
-  throw new CheckpointError('not a SAM checkpoint: no image_encoder.patch_embed weights (expected SAM ViT or MobileSAM key names)');
-}
-
-export function inferVitConfig(sd: StateDict): VitConfig {
-  const P = 'image_encoder';
-  const patch = requireTensor(sd, `${P}.patch_embed.proj.weight`); // [embed, 3, p, p]
-  const [embedDim, , patchSize] = patch.shape as [number, number, number];
-  const grid = requireTensor(sd, `${P}.pos_embed`).shape[1] as number; // [1, grid, grid, embed]
-  const depth = countIndexed(sd, `${P}.blocks`);
-  if (depth === 0) throw new CheckpointError(`no ${P}.blocks.* in checkpoint`);
-  const headDim = requireTensor(sd, `${P}.blocks.0.attn.rel_pos_h`).shape[1] as number; // [2S-1, headDim]
-  const globalAttnIndexes: number[] = [];
-  let windowSize = 0;
-  for (let i = 0; i < depth; i++) {
-    const len = requireTensor(sd, `${P}.blocks.${i}.attn.rel_pos_h`).shape[0] as number;
-    // A global block's table spans the whole grid (2·grid − 1 rows); a windowed one 2·window − 1.
-    if (len === 2 * grid - 1) globalAttnIndexes.push(i);
-    else windowSize = (len + 1) / 2;
-  }
-  if (embedDim % headDim !== 0) throw new CheckpointError(`embed dim ${embedDim} is not a multiple of head dim ${headDim}`);
-  return {
-    embedDim,
-    depth,
-    numHeads: embedDim / headDim,
-    globalAttnIndexes,
-    windowSize: windowSize || 14,
-    patchSize,
-    imgSize: grid * patchSize,
-    outChans: requireTensor(sd, `${P}.neck.0.weight`).shape[0] as number, // [out, embed, 1, 1]
-  };
-}
-
 export function inferDecoderConfig(sd: StateDict): MaskDecoderConfig {
   return {
     depth: countIndexed(sd, 'mask_decoder.transformer.layers'),
@@ -78,9 +30,8 @@ export function inferDecoderConfig(sd: StateDict): MaskDecoderConfig {
 }
 
 export function inferSamConfig(sd: StateDict): SamConfig {
-  const family = detectFamily(sd);
-  const encoder: EncoderConfig =
-    family === 'sam_vit' ? { family, ...inferVitConfig(sd) } : { family, ...inferTinyVitConfig((k) => sd.get(k)) };
+  const encoder = inferEncoderConfig(sd);
+  const family = encoder.family;
   const promptEmbedDim = requireTensor(sd, 'prompt_encoder.no_mask_embed.weight').shape[1] as number; // [1, 256]
   const imgSize = encoder.imgSize;
   return { family, imgSize, promptEmbedDim, imageEmbeddingSize: imgSize / 16, encoder, decoder: inferDecoderConfig(sd) };

@@ -5,18 +5,13 @@
  */
 import { Graph, Weights, type ParamSource } from '@tsam/onnx';
 import type { SamConfig } from './config.js';
-import { buildTinyVitEncoder } from './image-encoder-tinyvit.js';
-import { buildVitEncoder, type VitBuildOptions } from './image-encoder-vit.js';
-
-/** Build options of the encoder graph (speed/memory trade-offs; the results do not change). */
-export type EncoderGraphOptions = VitBuildOptions;
+import { samFamily, type EncoderGraphOptions } from './families/index.js';
 
 export function buildEncoderGraph(params: ParamSource, cfg: SamConfig, opts: EncoderGraphOptions = {}): Graph {
   const g = new Graph('sam_encoder');
   const w = new Weights(g, params);
   const x = g.input('image', 'float32', [1, 3, cfg.imgSize, cfg.imgSize]);
   const enc = cfg.encoder;
-  const y = enc.family === 'sam_vit' ? buildVitEncoder(w, x, enc, opts) : buildTinyVitEncoder(w, x, enc);
-  g.output(y, 'image_embeddings');
+  g.output(samFamily(enc.family).buildEncoder(w, x, enc, opts), 'image_embeddings');
   return g;
 }

@@ -8,3 +8,5 @@ export * from './two-way-transformer.js';
 export * from './encoder-graph.js';
 export * from './decoder-graph.js';
 export * from './random-checkpoint.js';
+export * from './families/index.js';
+export { StateDictBuilder } from './random-tensors.js';

@@ -1,4 +1,4 @@
-export { CheckpointError, expectShape, numelOf, requireTensor, type StateDict, type TensorData } from './types.js';
+export { CheckpointError, countIndexed, expectShape, numelOf, requireTensor, type StateDict, type TensorData } from './types.js';
 export { halfToFloat, type DType } from './dtype.js';
 export { PickleCallable, unpickle, type UnpickleOptions } from './pickle.js';
 export { readTorchCheckpoint } from './torch.js';

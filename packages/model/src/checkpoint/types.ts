@@ -64,3 +64,10 @@ function nearbyKeysHint(sd: StateDict, key: string): string {
   }
   return sd.size === 0 ? ' (the checkpoint holds no tensors)' : '';
 }
+
+/** Counts `${prefix}.{i}.` groups: the number of blocks in a ModuleList. */
+export function countIndexed(sd: StateDict, prefix: string): number {
+  let n = 0;
+  while ([...sd.keys()].some((k) => k.startsWith(`${prefix}.${n}.`))) n++;
+  return n;
+}

@@ -5,9 +5,11 @@
  * before it reaches the (slow, memory-hungry) checkpoint loader.
  */
 
+import type { SamFamily } from '@tsam/model';
+
 /** One downloadable checkpoint. `sha256`/`bytes` are optional for custom entries. */
 export interface ModelEntry {
-  /** Canonical name, e.g. `vit_h`. */
+  /** Canonical name, e.g. `vit_h`: also the name of its configuration in its family's `variants`. */
   name: string;
   /** Extra names accepted on the command line (matched case-insensitively, `-` = `_`). */
   aliases?: string[];
@@ -19,8 +21,8 @@ export interface ModelEntry {
   sha256?: string;
   /** Exact size in bytes, when known. */
   bytes?: number;
-  /** Image-encoder architecture the checkpoint belongs to. */
-  arch?: 'vit_h' | 'vit_l' | 'vit_b' | 'vit_t';
+  /** The model family the checkpoint belongs to (`@tsam/model`'s `SAM_FAMILIES`). */
+  family?: SamFamily;
   description?: string;
 }
 
@@ -43,7 +45,7 @@ export const BUILTIN_MODELS: readonly ModelEntry[] = Object.freeze([
     url: 'https://raw.githubusercontent.com/ChaoningZhang/MobileSAM/master/weights/mobile_sam.pt',
     sha256: '6dbb90523a35330fedd7f1d3dfc66f995213d81b29a5ca8108dbcdd4e37d6c2f',
     bytes: 40_728_226,
-    arch: 'vit_t',
+    family: 'mobile_sam',
     description: 'MobileSAM (TinyViT encoder, 40 MB) — fast, default',
   },
   {
@@ -53,7 +55,7 @@ export const BUILTIN_MODELS: readonly ModelEntry[] = Object.freeze([
     url: `${FB_BASE}/sam_vit_b_01ec64.pth`,
     sha256: 'ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912',
     bytes: 375_042_383,
-    arch: 'vit_b',
+    family: 'sam_vit',
     description: 'SAM ViT-B (375 MB)',
   },
   {
@@ -63,7 +65,7 @@ export const BUILTIN_MODELS: readonly ModelEntry[] = Object.freeze([
     url: `${FB_BASE}/sam_vit_l_0b3195.pth`,
     sha256: '3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622',
     bytes: 1_249_524_607,
-    arch: 'vit_l',
+    family: 'sam_vit',
     description: 'SAM ViT-L (1.2 GB)',
   },
   {
@@ -73,7 +75,7 @@ export const BUILTIN_MODELS: readonly ModelEntry[] = Object.freeze([
     url: `${FB_BASE}/sam_vit_h_4b8939.pth`,
     sha256: 'a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e',
     bytes: 2_564_550_879,
-    arch: 'vit_h',
+    family: 'sam_vit',
     description: 'SAM ViT-H (2.5 GB) — most accurate',
   },
 ]);

@@ -17,7 +17,7 @@ export interface ModelInfo {
   url: string;
   sha256?: string;
   bytes?: number;
-  arch?: ModelEntry['arch'];
+  family?: ModelEntry['family'];
   description?: string;
   /** Where the file lives (or would live) in the cache. */
   path: string;
@@ -46,7 +46,7 @@ export function listModels(opts: ModelOptions = {}): ModelInfo[] {
       url: e.url,
       sha256: e.sha256,
       bytes: e.bytes,
-      arch: e.arch,
+      family: e.family,
       description: e.description,
       path,
       cached: isCached(path, e.bytes),
