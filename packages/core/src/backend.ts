@@ -33,3 +33,41 @@ export function requireOutput(out: Record<string, TensorLike>, name: string): Te
   if (!t) throw new Error(`model output "${name}" missing (got: ${Object.keys(out).join(', ')})`);
   return t;
 }
+
+/** The part of an ONNX Runtime tensor read here (onnxruntime-common's `Tensor`, in Node and the browser). */
+export interface OrtTensorLike {
+  readonly type: string;
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+/** The part of an ONNX Runtime `InferenceSession` used here; `T` is the runtime's own tensor class. */
+export interface OrtSessionLike<T> {
+  run(feeds: Record<string, T>): Promise<Record<string, OrtTensorLike>>;
+  run(feeds: Record<string, T>, fetches: string[]): Promise<Record<string, OrtTensorLike>>;
+  release(): Promise<void>;
+}
+
+/**
+ * An ONNX Runtime session (onnxruntime-node or onnxruntime-web) behind `SessionLike`: float32
+ * feeds become the runtime's tensors through `toTensor` (e.g. `new ort.Tensor('float32', data, dims)`),
+ * and every output must be float32 (an error names the one that is not).
+ */
+export function ortSession<T>(session: OrtSessionLike<T>, toTensor: (t: TensorLike) => T): SessionLike {
+  return {
+    async run(feeds, fetches) {
+      const ortFeeds: Record<string, T> = {};
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toTensor(t);
+      // Fetches limit the outputs copied back. (ORT still runs every node of the graph.)
+      const out = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
+      const result: Record<string, TensorLike> = {};
+      for (const [name, t] of Object.entries(out)) {
+        if (t.type !== 'float32') throw new Error(`model output "${name}" is ${t.type}, expected float32`);
+        if (!(t.data instanceof Float32Array)) throw new Error(`model output "${name}": the runtime returned no Float32Array data`);
+        result[name] = { data: t.data, dims: t.dims };
+      }
+      return result;
+    },
+    release: () => session.release(),
+  };
+}

@@ -39,10 +39,11 @@ export interface SamModelSessions extends PredictorSessions {
 /** Opens a model folder's encoder, decoder and (when the folder has it) low-res decoder. */
 export async function openSamSessions(model: SamModelLayout, open: (file: string) => Promise<SessionLike>): Promise<SamModelSessions> {
   const { files, modelSize } = model;
-  const [encoder, decoder, lowResDecoder] = await Promise.all([
-    open(files.encoder),
+  // Decoders first: a runtime that loads one at a time (a browser download) can take prompts soonest.
+  const [decoder, lowResDecoder, encoder] = await Promise.all([
     open(files.decoder),
     files.decoderLowRes ? open(files.decoderLowRes) : undefined,
+    open(files.encoder),
   ]);
   return {
     encoder,

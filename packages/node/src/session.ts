@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { SessionLike, TensorLike } from '@tsam/core';
+import { ortSession, type SessionLike } from '@tsam/core';
 
 export interface OrtSessionOptions {
   /** Threads for one op; defaults to ORT's choice (all cores). */
@@ -121,16 +121,5 @@ export async function createOrtSession(model: string | Uint8Array, opts: OrtSess
         ? await ort.InferenceSession.create(model, options)
         : await createCached(model, options)
       : await ort.InferenceSession.create(model, options);
-  return {
-    async run(feeds: Record<string, TensorLike>, fetches?: readonly string[]): Promise<Record<string, TensorLike>> {
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, [...t.dims]);
-      // Fetches limit the outputs copied back. (ORT still runs every node of the graph.)
-      const out = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
-      const result: Record<string, TensorLike> = {};
-      for (const [name, t] of Object.entries(out)) result[name] = { data: t.data as Float32Array, dims: t.dims };
-      return result;
-    },
-    release: () => session.release(),
-  };
+  return ortSession(session, (t) => new ort.Tensor('float32', t.data, [...t.dims]));
 }

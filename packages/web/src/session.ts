@@ -1,6 +1,6 @@
 /** onnxruntime-web behind core's SessionLike seam (the browser twin of @tsam/node's session.ts). */
 import * as ort from 'onnxruntime-web/wasm';
-import type { SessionLike, TensorLike } from '@tsam/core';
+import { ortSession, type SessionLike } from '@tsam/core';
 import { configureOrt, type WebRuntimeOptions } from './env.js';
 
 export type WebSessionOptions = WebRuntimeOptions;
@@ -19,18 +19,5 @@ export async function createWebSession(model: string | URL | Uint8Array | ArrayB
     const bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
     session = await ort.InferenceSession.create(bytes, options);
   }
-  return {
-    async run(feeds: Record<string, TensorLike>, fetches?: readonly string[]): Promise<Record<string, TensorLike>> {
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, [...t.dims]);
-      const out = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
-      const result: Record<string, TensorLike> = {};
-      for (const [name, t] of Object.entries(out)) {
-        if (!(t.data instanceof Float32Array)) throw new Error(`output "${name}" is ${t.type}, expected float32`);
-        result[name] = { data: t.data, dims: t.dims };
-      }
-      return result;
-    },
-    release: () => session.release(),
-  };
+  return ortSession(session, (t) => new ort.Tensor('float32', t.data, [...t.dims]));
 }

@@ -1,9 +1,9 @@
 /**
  * The worker side of the decoder protocol: a core `SamPredictor` whose sessions are
- * onnxruntime-web WASM sessions. Requests run one at a time, in arrival order (an ORT session
+ * onnxruntime-web WASM sessions, opened by core's `openSamSessions` as in Node and the server. Requests run one at a time, in arrival order (an ORT session
  * runs one inference at a time).
  */
-import { AutomaticMaskGenerator, SamPredictor, type SessionLike } from '@tsam/core';
+import { AutomaticMaskGenerator, SamPredictor, openSamSessions, type SessionLike } from '@tsam/core';
 import { configureOrt } from './env.js';
 import { fetchBytes } from './fetch.js';
 import type { FromWorker, ModelSource, Progress, SamRequest, SamResults, ToWorker } from './protocol.js';
@@ -31,12 +31,19 @@ async function openSession(src: ModelSource, label: string, report: Report, open
   return open(bytes);
 }
 
+/** Graph labels (progress, errors) of a model folder's files, as the server lists them. */
+const FILES = {
+  encoder: 'encoder.onnx',
+  decoder: 'decoder.onnx',
+  decoderBatched: 'decoder_batched.onnx',
+  decoderLowRes: 'decoder_lowres.onnx',
+};
+
 /** Holds the sessions and the predictor; `handle` answers one request. */
 export class SamWorkerState {
   private predictor: SamPredictor | undefined;
-  private encoder: SessionLike | undefined;
+  private hasEncoder = false;
   private batched: SessionLike | undefined;
-  private modelSize = 1024;
 
   constructor(private readonly open: OpenSession = (bytes) => createWebSession(bytes)) {}
 
@@ -48,23 +55,33 @@ export class SamWorkerState {
           ...(req.threads ? { threads: req.threads } : {}),
           ...(req.wasmPaths ? { wasmPaths: req.wasmPaths } : {}),
         });
-        const open = (src: ModelSource | undefined, label: string) =>
-          src === undefined ? undefined : openSession(src, label, report, this.open);
-        const decoder = (await open(req.decoder, 'decoder.onnx'))!;
-        const lowResDecoder = await open(req.lowResDecoder, 'decoder_lowres.onnx');
-        this.encoder = await open(req.encoder, 'encoder.onnx');
-        this.batched = await open(req.batchedDecoder, 'decoder_batched.onnx');
-        this.modelSize = req.modelSize ?? 1024;
-        // Without an encoder the predictor only ever gets embeddings (setEmbedding).
-        const encoder = this.encoder ?? { run: () => Promise.reject(new Error('no encoder loaded: use setEmbedding')) };
-        this.predictor = new SamPredictor({ encoder, decoder, modelSize: this.modelSize, ...(lowResDecoder && { lowResDecoder }) });
-        return { result: { ...info, lowRes: lowResDecoder !== undefined, ms: now() - t0 }, transfer: [] };
+        const sources: Record<string, ModelSource | undefined> = {
+          [FILES.encoder]: req.encoder,
+          [FILES.decoder]: req.decoder,
+          [FILES.decoderLowRes]: req.lowResDecoder,
+          [FILES.decoderBatched]: req.batchedDecoder,
+        };
+        const { decoderLowRes, ...required } = FILES;
+        // Core decides which graphs a predictor uses (decoder_lowres.onnx when given), as in Node and the server.
+        const sessions = await openSamSessions(
+          { files: { ...required, ...(req.lowResDecoder !== undefined && { decoderLowRes }) }, modelSize: req.modelSize ?? 1024 },
+          async (file) => {
+            const src = sources[file];
+            // Without an encoder the predictor only ever gets embeddings (setEmbedding).
+            if (src === undefined) return { run: () => Promise.reject(new Error(`no ${file} loaded: use setEmbedding`)) };
+            return openSession(src, file, report, this.open);
+          },
+        );
+        this.hasEncoder = req.encoder !== undefined;
+        this.batched = req.batchedDecoder === undefined ? undefined : await sessions.openBatchedDecoder();
+        this.predictor = new SamPredictor(sessions);
+        return { result: { ...info, lowRes: sessions.lowResDecoder !== undefined, ms: now() - t0 }, transfer: [] };
       }
       case 'setEmbedding':
         this.need().setEmbedding(req.embedding);
         return { result: { ms: now() - t0 }, transfer: [] };
       case 'encode': {
-        if (!this.encoder) throw new Error('encode: no encoder loaded (init with an encoder for page-only mode)');
+        if (!this.hasEncoder) throw new Error('encode: no encoder loaded (init with an encoder for page-only mode)');
         report({ stage: 'encode', label: 'image encoder', done: 0, total: 1 });
         const emb = await this.need().setImage(req.image);
         return { result: { width: emb.width, height: emb.height, dims: [...emb.dims], ms: now() - t0 }, transfer: [] };
