@@ -14,7 +14,6 @@ import {
   type ImageEmbedding,
   type Prediction,
   type PromptInput,
-  type RgbImage,
   type SessionLike,
   type TensorLike,
 } from '@tsam/core';
@@ -118,10 +117,11 @@ export class SamService {
     this.images.get(id);
     return this.amgQueue.run(async () => {
       const [image, emb, batchedDecoder] = await Promise.all([this.images.decode(id), this.embedding(id), this.batchedDecoder()]);
-      const predictor = new ReusingPredictor(this.sessions, image, emb);
+      const predictor = new SamPredictor(this.sessions);
       // The batched decoder fetches only IoU and low-res masks: core's default batch (64), as `tsam amg`.
       const generator = new AutomaticMaskGenerator({ predictor, batchedDecoder }, { ...params, outputMode: 'coco_rle' });
-      return generator.generate(image);
+      // The whole image's embedding is the cached one; the other crops run the (queued) encoder.
+      return generator.generate(image, { imageEmbedding: emb });
     });
   }
 
@@ -177,24 +177,5 @@ export class SamService {
     const t: TensorLike = { data: emb.data, dims: [...emb.dims] };
     this.cache.set(id, t);
     return t;
-  }
-}
-
-/** A predictor that answers the whole-image crop of AMG with the embedding the server already has. */
-class ReusingPredictor extends SamPredictor {
-  constructor(
-    sessions: PredictorSessions,
-    private readonly image: RgbImage,
-    private readonly emb: ImageEmbedding,
-  ) {
-    super(sessions);
-  }
-
-  override async setImage(image: RgbImage): Promise<ImageEmbedding> {
-    const view = (d: Uint8Array): Buffer => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-    const same = image.width === this.image.width && image.height === this.image.height && view(image.data).equals(view(this.image.data));
-    if (!same) return super.setImage(image);
-    this.setEmbedding(this.emb);
-    return this.emb;
   }
 }

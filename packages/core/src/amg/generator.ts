@@ -15,7 +15,7 @@
 import { requireOutput, type SessionLike } from '../backend.js';
 import { imageBox, lowResPlane, type Box, type CropPx, type ImagePx, type Point } from '../coords.js';
 import { MaskUpscaler } from '../masks/postprocess.js';
-import { SamPredictor, type RgbImage } from '../predictor.js';
+import { SamPredictor, type ImageEmbedding, type RgbImage } from '../predictor.js';
 import { applyCoords, uncropBox, uncropPoint } from '../transforms.js';
 import { buildAllLayerPointGrids, cropRgb, generateCropBoxes, isBoxNearCropEdge, scaleGrid } from './crops.js';
 import { MaskThresholder } from './threshold.js';
@@ -37,6 +37,8 @@ export interface GenerateOptions {
   onProgress?(done: number, total: number): void;
   /** Fills `ms.encoder`, `ms.decoder`, `ms.upscale` (with stability, threshold, box), `ms.rle`, `ms.nms`, `ms.postprocess`. */
   profile?: AmgProfile;
+  /** The whole image's embedding when the caller already has it (e.g. a server's cache): the first crop then skips the encoder. */
+  imageEmbedding?: ImageEmbedding;
 }
 
 const MASK_THRESHOLD = 0; // Sam.mask_threshold
@@ -87,6 +89,9 @@ export class AutomaticMaskGenerator {
     const { width: origW, height: origH } = image;
     if (image.data.length !== origW * origH * 3)
       throw new RangeError(`generate: expected ${origW}×${origH}×3 RGB bytes, got ${image.data.length}`);
+    const given = opts.imageEmbedding;
+    if (given && (given.width !== origW || given.height !== origH))
+      throw new RangeError(`generate: imageEmbedding is of a ${given.width}×${given.height} image, the image is ${origW}×${origH}`);
     const { boxes: cropBoxes, layerIdxs } = generateCropBoxes([origH, origW], p.cropNLayers, p.cropOverlapRatio);
     const total = layerIdxs.reduce((s, l) => s + (this.pointGrids[l]?.length ?? 0), 0);
     const progress = { done: 0, total };
@@ -120,7 +125,9 @@ export class AutomaticMaskGenerator {
     const time = timer(opts.profile);
     const cropped = cropRgb(image.data, image.width, cropBox);
     const { width: cropW, height: cropH } = cropped;
-    const embedding = await this.predictor.setImage(cropped);
+    // Every crop is encoded through the predictor (its ImageEncoder and cache), except a whole image the caller has the embedding of.
+    const whole = cropW === image.width && cropH === image.height;
+    const embedding = whole && opts.imageEmbedding ? opts.imageEmbedding : await this.predictor.setImage(cropped);
     time('encoder');
     const grid = this.pointGrids[layer];
     if (!grid) throw new RangeError(`AMG: no point grid for crop layer ${layer}`);
