@@ -3,3 +3,4 @@ export * from './step-graph.js';
 export * from './adamw.js';
 export * from './steps.js';
 export * from './replay.js';
+export * from './prompt-sim.js';

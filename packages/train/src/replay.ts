@@ -66,7 +66,10 @@ export class StepRunner {
   }
 
   /** Forward + backward of one batch at `params` (float64 master copies, fed as float32). */
-  async run(batch: StepBatch, params: Map<string, Float64Array>): Promise<{ loss: StepLoss; grads: Map<string, Float32Array> }> {
+  async run(
+    batch: StepBatch,
+    params: Map<string, Float64Array>,
+  ): Promise<{ loss: StepLoss; grads: Map<string, Float32Array>; lowRes: Float32Array; iouPredictions: Float32Array }> {
     const shape: StepShape = { batch: batch.batch, points: batch.points, hasMask: batch.mask !== null, multimask: batch.multimask };
     const step = await this.compiled(shape);
     const feeds: Record<string, ort.Tensor> = {
@@ -93,7 +96,13 @@ export class StepRunner {
     };
     const grads = new Map<string, Float32Array>();
     for (const k of step.withGrad) grads.set(k, out[`grad:${k}`]?.data as Float32Array);
-    return { loss: { loss: num('loss'), focal: num('focal'), dice: num('dice'), iou: num('iou') }, grads };
+    return {
+      loss: { loss: num('loss'), focal: num('focal'), dice: num('dice'), iou: num('iou') },
+      grads,
+      // The supervised outputs: [B, M, 256, 256] logits and [B, M] predicted IoU (M = 3 multimask, else 1).
+      lowRes: out.low_res_masks?.data as Float32Array,
+      iouPredictions: out.iou_predictions?.data as Float32Array,
+    };
   }
 }
 
