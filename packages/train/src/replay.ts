@@ -115,6 +115,7 @@ export async function replaySteps(
 ): Promise<ReplayResult> {
   const trainable = (k: string) => isTrainableKey(k, steps.trainable);
   const keys = [...base.keys()].filter(trainable);
+  if (keys.length === 0) throw new Error(`trainable: the prefixes ${JSON.stringify(steps.trainable)} match no tensor of the checkpoint`);
   const params = new Map(keys.map((k) => [k, Float64Array.from((base.get(k) as { data: Float32Array }).data)]));
   const runner = new StepRunner(base, trainable, steps.loss);
   const opt = new AdamW({
