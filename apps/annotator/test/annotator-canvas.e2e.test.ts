@@ -1,7 +1,8 @@
 /**
  * The static canvas as a pure function of its props: it shows the open image's pixels exactly
  * (the bitmap it is given), paints the kept masks over them and nothing else, follows image
- * switches, and is not redrawn by hovers (memoised: its props do not change).
+ * switches, and is not redrawn by hovers (memoised: its props do not change). Also the cursor
+ * readout's model and low-res coordinates (core's `applyCoords` and `modelToLowRes`).
  */
 import { loadImage } from '@tsam/node';
 import type { TsamServer } from '@tsam/server';
@@ -82,7 +83,7 @@ describeBrowser('annotator: the static canvas (Chromium)', () => {
     expect(await diffFromImage('scene_landscape.png')).toEqual([]);
   });
 
-  it('is not redrawn by hovers; keeping a mask redraws it with the mask painted over the image only', async () => {
+  it('is not redrawn by hovers (the readout gives model and low-res px); keeping a mask redraws it with the mask painted over the image only', async () => {
     await open('scene_tiny.png');
     await countStaticDraws();
     for (const [x, y] of [
@@ -95,7 +96,16 @@ describeBrowser('annotator: the static canvas (Chromium)', () => {
       await settle(page);
       await page.waitForFunction(() => (window as unknown as { __tsam: { previewMask(): unknown } }).__tsam.previewMask() !== null);
     }
-    expect(await previewMask(page), 'the hover preview shows').not.toBeNull();
+    const pv = await previewMask(page);
+    expect(pv, 'the hover preview shows').not.toBeNull();
+    // The readout under the cursor (the hover point): ResizeLongestSide's 1024 space, then /4.
+    // scene_tiny is 97 × 61: get_preprocess_shape gives 1024 × int(61 · 1024/97 + 0.5) = 644.
+    const [px, py] = pv!.point;
+    const f = (x: number, y: number) => `${x.toFixed(0)}, ${y.toFixed(0)}`;
+    const [mx, my] = [(px * 1024) / 97, (py * 644) / 61];
+    await expect
+      .poll(() => page.locator('.readout').textContent())
+      .toBe(`image ${f(px, py)} · model ${f(mx, my)} · low-res ${f(mx / 4, my / 4)}`);
     expect(await staticDraws(), 'static draws during 3 hovers').toBe(0);
 
     const c = await at(page, 48, 30);

@@ -4,13 +4,13 @@
  * change into an offscreen layer; pointer moves only redraw the marks on top.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import { cssScale, toLowRes, toModel } from '../interaction/geometry.js';
+import { cssScale, toModel } from '../interaction/geometry.js';
 import { usePointer } from '../interaction/pointer.js';
 import { drawBox, drawCursor, drawPoints, drawStroke } from '../render/marks.js';
 import { drawMasks } from '../render/masks.js';
 import { interactiveMasks } from '../render/scene.js';
 import { useStore } from '../state/store.js';
-import type { ImagePx, Point } from '@tsam/core';
+import { modelToLowRes, type ImagePx, type Point } from '@tsam/core';
 
 export function InteractiveCanvas() {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -73,7 +73,7 @@ export function InteractiveCanvas() {
 /** The cursor in the three coordinate spaces: image px, 1024 model px, 256 low-res px. */
 function CursorReadout({ p, w, h }: { p: Point<ImagePx>; w: number; h: number }) {
   const m = toModel(p, w, h);
-  const l = toLowRes(m);
+  const l = modelToLowRes(m);
   const f = (q: readonly [number, number]) => `${q[0].toFixed(0)}, ${q[1].toFixed(0)}`;
   return (
     <div className="readout">

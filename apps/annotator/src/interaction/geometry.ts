@@ -1,18 +1,8 @@
 /**
  * Screen ↔ image coordinates. Canvases hold the image at its own resolution (one canvas pixel =
- * one `ImagePx`) and are scaled by CSS; the model and low-res spaces are derived with core.
+ * one `ImagePx`) and are scaled by CSS; the model and low-res spaces are core's (`modelToLowRes`).
  */
-import {
-  LOW_RES_SIZE,
-  MODEL_INPUT_SIZE,
-  applyCoords,
-  imagePoint,
-  lowResPoint,
-  type ImagePx,
-  type LowResPx,
-  type ModelPx,
-  type Point,
-} from '@tsam/core';
+import { MODEL_INPUT_SIZE, applyCoords, imagePoint, type ImagePx, type ModelPx, type Point } from '@tsam/core';
 
 /** Client (CSS px) → image px, through the element's on-screen box. */
 export function clientToImage(clientX: number, clientY: number, el: Element, w: number, h: number): Point<ImagePx> {
@@ -35,12 +25,6 @@ export function cssScale(el: Element, w: number): number {
 /** Image px → the 1024 model input space (ResizeLongestSide). */
 export function toModel(p: Point<ImagePx>, w: number, h: number): Point<ModelPx> {
   return applyCoords([p], h, w, MODEL_INPUT_SIZE)[0]!;
-}
-
-/** Model px → the 256 low-res mask space. */
-export function toLowRes(p: Point<ModelPx>): Point<LowResPx> {
-  const s = LOW_RES_SIZE / MODEL_INPUT_SIZE;
-  return lowResPoint(p[0] * s, p[1] * s);
 }
 
 export function insideImage(p: Point<ImagePx>, w: number, h: number): boolean {
