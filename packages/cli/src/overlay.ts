@@ -3,7 +3,6 @@
  * outline in white, the points as green (foreground) / red (background) dots and the box in green.
  */
 import type { RgbImage } from '@tsam/core';
-import { encodeRgbPng } from '@tsam/node';
 
 type Rgb = readonly [number, number, number];
 
@@ -83,5 +82,6 @@ export async function renderSegmentOverlay(image: RgbImage, mask: ArrayLike<numb
     cv.disc(p.x, p.y, radius + cv.line, WHITE);
     cv.disc(p.x, p.y, radius, p.label === 1 ? FOREGROUND : BACKGROUND);
   }
+  const { encodeRgbPng } = await import('@tsam/node');
   return encodeRgbPng(cv.px, w, h);
 }

@@ -3,22 +3,9 @@
  * is done (cli-progress would print `ETA NULL`/`INF` with no rate yet), then a real one; off a
  * terminal only the per-image lines are written.
  */
-import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { AmgProgress } from '../src/amg-progress.js';
-
-/** A writable that claims to be a 120-column terminal and keeps what was written. */
-function fakeTerminal(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
-  let out = '';
-  const w = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out += chunk.toString('utf8');
-      done();
-    },
-  });
-  Object.assign(w, { isTTY, columns: 120, rows: 40 });
-  return { stream: w as unknown as NodeJS.WriteStream, text: () => out };
-}
+import { fakeTerminal } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The last images-bar line rendered so far (escape codes stripped). */

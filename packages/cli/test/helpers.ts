@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { afterAll } from 'vitest';
@@ -67,6 +68,19 @@ export function tsam(args: readonly string[], opts: RunOptions = {}): Promise<Ru
       resolvePromise({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** A writable that claims to be a 120-column terminal and keeps what was written. */
+export function fakeTerminal(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
+  let out = '';
+  const w = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      out += chunk.toString('utf8');
+      done();
+    },
+  });
+  Object.assign(w, { isTTY, columns: 120, rows: 40 });
+  return { stream: w as unknown as NodeJS.WriteStream, text: () => out };
 }
 
 /** A line of a JS stack trace, e.g. `    at main (file:///.../main.js:12:3)`. */

@@ -13,4 +13,3 @@ export * from './stats/charts.js';
 export * from './stats/report.js';
 export * from './show.js';
 export * from './synth.js';
-export * from './progress.js';

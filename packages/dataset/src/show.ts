@@ -3,7 +3,7 @@
  * colour at partial opacity and outlined in the same colour at full opacity — as a PNG (sharp).
  * Large masks are drawn first so small ones stay visible. Without the image, masks go on grey.
  */
-import sharp from 'sharp';
+import { loadSharp } from './lazy-sharp.js';
 import { mulberry32 } from './synth.js';
 import { segmentationCounts, type Sa1bRecord } from './types.js';
 
@@ -31,6 +31,7 @@ function colour(h: number): [number, number, number] {
 
 async function baseImage(W: number, H: number, image: OverlayOptions['image']): Promise<Buffer> {
   if (image !== undefined) {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(image)
       .rotate() // EXIF orientation, as @tsam/node's loadImage (and so `tsam amg`'s width/height)
       .removeAlpha()
@@ -91,6 +92,7 @@ export async function renderOverlay(record: Sa1bRecord, opts: OverlayOptions = {
     }
     for (const i of set) mask[i] = 0;
   }
+  const sharp = await loadSharp();
   return sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
     .png()
     .toBuffer();

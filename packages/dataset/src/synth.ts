@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rleToString } from '@tsam/core';
-import sharp from 'sharp';
+import { loadSharp } from './lazy-sharp.js';
 import { ShardWriter } from './shard.js';
 import type { ProgressFn, Sa1bAnnotation, Sa1bRecord } from './types.js';
 
@@ -93,6 +93,7 @@ async function placeholderJpeg(W: number, H: number): Promise<Buffer> {
   const px = Buffer.alloc(W * H * 3);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) px.fill(90 + Math.round((80 * (x + y)) / (W + H)), 3 * (y * W + x), 3 * (y * W + x) + 3);
+  const sharp = await loadSharp();
   return sharp(px, { raw: { width: W, height: H, channels: 3 } })
     .jpeg({ quality: 80 })
     .toBuffer();

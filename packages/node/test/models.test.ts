@@ -8,7 +8,6 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import {
   type ModelEntry,
@@ -18,7 +17,6 @@ import {
   describePullResult,
   findModel,
   listModels,
-  progressBarReporter,
   pullModel,
   resolveCheckpoint,
 } from '../src/models/index.js';
@@ -251,14 +249,5 @@ describe('resolveCheckpoint / listModels / cacheDir', () => {
     expect(cacheDir({ env: { XDG_CACHE_HOME: '/x/xdg' } })).toBe('/x/xdg/tsam');
     expect(cacheDir({ env: {} })).toMatch(/[/\\]\.cache[/\\]tsam$/);
     expect(cacheDir({ cacheDir: '/o', env: { TSAM_CACHE_DIR: '/x/t' } })).toBe('/o');
-  });
-
-  it('progress bar reporter accepts both phases and stops cleanly', () => {
-    const bar = progressBarReporter({ stream: new PassThrough() });
-    bar.onProgress({ phase: 'verify', bytes: 10, total: 100, resumedFrom: 10 });
-    bar.onProgress({ phase: 'download', bytes: 50, total: 100, resumedFrom: 10 });
-    bar.onProgress({ phase: 'download', bytes: 100, total: 100, resumedFrom: 10 });
-    bar.stop();
-    bar.stop();
   });
 });

@@ -7,29 +7,20 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import {
-  asSa1bRecord,
-  computeStats,
-  convertDataset,
-  detectFormat,
-  generateSynthetic,
-  progressBar,
-  readSa1bFile,
-  renderOverlay,
-  validateDataset,
-  writeReport,
-  type DatasetFormat,
-  type DatasetStats,
-} from '@tsam/dataset';
+import type { DatasetFormat, DatasetStats } from '@tsam/dataset';
 import { parsePositiveInt } from '../args.js';
+import { passProgress } from '../progress.js';
+
+/** @tsam/dataset, imported when a subcommand runs: registering them (`tsam --help`) stays cheap. */
+const dataset = () => import('@tsam/dataset');
 
 const FORMATS = ['sa1b', 'shard', 'coco'] as const;
 const UNIT = { sa1b: 'files', shard: 'bytes', coco: 'images' } as const;
 
 /** `--from sa1b x.tar` means a shard: SA-1B comes as folders or tars. */
-function formatOf(path: string, given?: DatasetFormat): DatasetFormat {
+async function formatOf(path: string, given?: DatasetFormat): Promise<DatasetFormat> {
   if (given === 'sa1b' && /\.tar$/i.test(path)) return 'shard';
-  return given ?? detectFormat(path);
+  return given ?? (await dataset()).detectFormat(path);
 }
 
 /** A format flag; '' (shown as `default: …`) means "work it out", as `how` says. */
@@ -49,7 +40,7 @@ async function withBar<T>(
   format: DatasetFormat,
   fn: (onProgress: (d: number, t: number) => void) => Promise<T>,
 ): Promise<T> {
-  const bar = progressBar(label, UNIT[format]);
+  const bar = passProgress(label, UNIT[format]);
   try {
     return await fn(bar.onProgress);
   } finally {
@@ -77,8 +68,9 @@ function convertCommand(): Command {
         output: string,
         o: { from?: DatasetFormat; to?: DatasetFormat; polygons?: boolean; images?: string; json?: boolean },
       ) => {
-        const from = o.from && formatOf(input, o.from); // else detected (a .json may be COCO or one SA-1B image)
-        const to = o.to ? formatOf(output, o.to) : formatFromOutputName(output);
+        const { convertDataset, detectFormat } = await dataset();
+        const from = o.from && (await formatOf(input, o.from)); // else detected (a .json may be COCO or one SA-1B image)
+        const to = o.to ? await formatOf(output, o.to) : formatFromOutputName(output);
         const warnings: string[] = [];
         const r = await withBar('convert', from || detectFormat(input), (onProgress) =>
           convertDataset(input, output, {
@@ -121,8 +113,9 @@ function validateCommand(): Command {
     .option('--quiet', 'print only the summary')
     .option('--json', 'print {summary, issues} as JSON on stdout (and nothing else)')
     .action(async (path: string, o: { from?: DatasetFormat; fix?: boolean; images?: string; quiet?: boolean; json?: boolean }) => {
+      const { detectFormat, validateDataset } = await dataset();
       const issues: { severity: string; fixed: boolean; file: string; record: string; reason: string }[] = [];
-      const format = o.from && formatOf(path, o.from); // else validateDataset looks inside a .json
+      const format = o.from && (await formatOf(path, o.from)); // else validateDataset looks inside a .json
       const summary = await withBar('validate', format || detectFormat(path), (onProgress) =>
         validateDataset(path, {
           ...(format && { format }),
@@ -170,8 +163,9 @@ function statsCommand(): Command {
         },
       ) => {
         const t0 = performance.now();
+        const { computeStats, detectFormat, writeReport } = await dataset();
         const run = async (p: string, f: DatasetFormat | undefined, name: string | undefined): Promise<DatasetStats> => {
-          const format = f && formatOf(p, f);
+          const format = f && (await formatOf(p, f));
           const skipped: string[] = [];
           const s = await withBar(`stats ${basename(p)}`, format || detectFormat(p), (onProgress) =>
             computeStats(p, {
@@ -225,6 +219,7 @@ function showCommand(): Command {
       0.45,
     )
     .action(async (jsonPath: string, o: { image?: string; out: string; seed: number; alpha: number; json?: boolean }) => {
+      const { asSa1bRecord, readSa1bFile, renderOverlay } = await dataset();
       const sample = await readSa1bFile(jsonPath);
       if (sample.readError) throw new Error(`${jsonPath}: ${sample.readError}`);
       const record = asSa1bRecord(sample.json, jsonPath);
@@ -256,7 +251,8 @@ function synthCommand(): Command {
       async (o: { out: string; images: number; masksPerImage: number; seed: number; shard?: boolean; jpeg: boolean; json?: boolean }) => {
         if (o.shard && existsSync(o.out) && statSync(o.out).isDirectory())
           throw new Error(`--out ${o.out} is a folder; give a .tar path with --shard`);
-        const bar = progressBar('synth', 'images');
+        const { generateSynthetic } = await dataset();
+        const bar = passProgress('synth', 'images');
         const expected = await generateSynthetic(o.out, {
           images: o.images,
           masksPerImage: o.masksPerImage,

@@ -4,7 +4,6 @@ import { writeFileAtomic } from '@tsam/dataset';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { writeNpy } from '@tsam/core';
-import { loadImage } from '@tsam/node';
 import { assertFinite } from '../prompt-args.js';
 import { withOutputs } from '../out-dir.js';
 import { addModelOptions, checkModel, openModel, type ModelOpts } from './model-options.js';
@@ -21,8 +20,9 @@ export function embedCommand(): Command {
     .requiredOption('--out <dir>', 'output directory');
   addModelOptions(cmd);
   return cmd.action(async (opts: EmbedOpts) => {
+    const { loadImage } = await import('@tsam/node'); // sharp and onnxruntime load only when the command runs
     const image = await loadImage(opts.image);
-    checkModel(opts);
+    await checkModel(opts);
     await withOutputs({ dirs: [[opts.out, '--out']] }, async () => {
       const sam = await openModel(opts);
       const emb = await sam.predictor.setImage(image);

@@ -4,11 +4,14 @@
  * prints their accuracy against float32, measured on `--check-image` (default: a synthetic scene).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PRECISIONS, exportModel, loadImage, resolveCheckpoint, type Precision, type PrecisionReport } from '@tsam/node';
+import type { Precision, PrecisionReport } from '@tsam/node';
 import type { EncoderConfig } from '@tsam/model';
 import { withOutputs } from '../out-dir.js';
 import { stepProgress } from '../progress.js';
 import { namingCheckpoint } from './model-options.js';
+
+/** @tsam/node's PRECISIONS, spelled here so `--help` need not load @tsam/node (cli/test/lazy-loading.test.ts checks they agree). */
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8'];
 
 function parsePrecision(value: string): Precision {
   if (!(PRECISIONS as readonly string[]).includes(value))
@@ -32,6 +35,7 @@ export function exportCommand(): Command {
     .option('--check-image <path>', 'image for the fp16/int8 accuracy check (default: a synthetic scene)')
     .action(async (opts: { checkpoint: string; out: string; precision: Precision; checkImage?: string }) => {
       const started = performance.now();
+      const { exportModel, loadImage, resolveCheckpoint } = await import('@tsam/node'); // onnxruntime and sharp load only now
       const checkImage = opts.checkImage ? { ...(await loadImage(opts.checkImage)), name: opts.checkImage } : undefined;
       const checkpoint = resolveCheckpoint(opts.checkpoint);
       const progress = stepProgress('export');

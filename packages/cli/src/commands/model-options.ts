@@ -1,6 +1,10 @@
-/** The options every model-using command shares, and how they open the model. */
+/**
+ * The options every model-using command shares, and how they open the model. @tsam/node (and so
+ * onnxruntime-node and sharp) is imported inside `checkModel`/`openModel`, not here: registering
+ * the flags must stay cheap (`tsam --help`).
+ */
 import { Command, Option } from 'commander';
-import { loadSam, resolveCheckpoint, type LoadedSam } from '@tsam/node';
+import type { LoadedSam } from '@tsam/node';
 import { parseThreads } from '../args.js';
 import { stepProgress } from '../progress.js';
 
@@ -28,8 +32,10 @@ export function addModelOptions(cmd: Command): Command {
 }
 
 /** Fails fast (before outputs are checked or images decoded) when the checkpoint cannot be found. */
-export function checkModel(opts: ModelOpts): void {
-  if (opts.modelDir === undefined) resolveCheckpoint(opts.checkpoint);
+export async function checkModel(opts: ModelOpts): Promise<void> {
+  if (opts.modelDir !== undefined) return;
+  const { resolveCheckpoint } = await import('@tsam/node');
+  resolveCheckpoint(opts.checkpoint);
 }
 
 /** Checkpoint reader errors say what is wrong but not which file: prefix the path (once). */
@@ -40,6 +46,7 @@ export function namingCheckpoint(path: string, err: unknown): unknown {
 
 /** Opens the model; a first use of a checkpoint exports it to the cache with a progress bar. */
 export async function openModel(opts: ModelOpts): Promise<LoadedSam> {
+  const { loadSam, resolveCheckpoint } = await import('@tsam/node');
   const progress = stepProgress('exporting checkpoint to ONNX (once per checkpoint)');
   const checkpoint = opts.modelDir === undefined ? resolveCheckpoint(opts.checkpoint) : undefined;
   try {

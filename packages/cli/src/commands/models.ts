@@ -2,20 +2,19 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { describePullResult, formatBytes, listModels, modelsDir, progressBarReporter, pullModel } from '@tsam/node';
 
-/** Files in the models cache that no registry entry names (pulled by URL or path), skipping partial downloads. */
-function otherDownloads(known: Set<string>): { file: string; path: string; bytes: number }[] {
+/** Files in the models cache `dir` that no registry entry names (pulled by URL or path), skipping partial downloads. */
+function otherDownloads(known: Set<string>, dir: string): { file: string; path: string; bytes: number }[] {
   let names: string[];
   try {
-    names = readdirSync(modelsDir());
+    names = readdirSync(dir);
   } catch {
     return [];
   }
   return names
     .filter((f) => !known.has(f) && !f.endsWith('.part'))
     .sort()
-    .map((file) => ({ file, path: join(modelsDir(), file) }))
+    .map((file) => ({ file, path: join(dir, file) }))
     .flatMap((f) => {
       const st = statSync(f.path, { throwIfNoEntry: false });
       return st?.isFile() ? [{ ...f, bytes: st.size }] : [];
@@ -36,7 +35,11 @@ export function modelsCommand(): Command {
       '\nWithout network: download the file by hand (the URLs are in `tsam models list --json`), then\n  tsam models pull ~/Downloads/mobile_sam.pt\nIt is checked against the known SHA-256 and copied into the cache.',
     )
     .action(async (nameOrUrl: string, o: { json?: boolean }) => {
-      const bar = progressBarReporter({ label: nameOrUrl });
+      const [{ describePullResult, pullModel }, { pullProgress }] = await Promise.all([
+        import('@tsam/node'),
+        import('../pull-progress.js'),
+      ]);
+      const bar = pullProgress({ label: nameOrUrl });
       const result = await pullModel(nameOrUrl, { onProgress: bar.onProgress }).finally(() => bar.stop());
       process.stderr.write(`${describePullResult(result)}\n`);
       process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : `${result.path}\n`);
@@ -45,10 +48,11 @@ export function modelsCommand(): Command {
     .command('list')
     .description('list known models, where each one lives, and whether it is downloaded')
     .option('--json', 'print the list as JSON on stdout')
-    .action((o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }) => {
+      const { formatBytes, listModels, modelsDir } = await import('@tsam/node');
       const known = listModels();
       // Checkpoints pulled by URL or path: usable as --checkpoint NAME (the file name, with or without extension).
-      const others = otherDownloads(new Set(known.map((m) => m.file)));
+      const others = otherDownloads(new Set(known.map((m) => m.file)), modelsDir());
       if (o.json) {
         const rows = [
           ...known.map((m) => ({

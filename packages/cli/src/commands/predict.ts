@@ -8,7 +8,6 @@ import { writeFileAtomic } from '@tsam/dataset';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { maskToRle, rleArea, writeNpy, type MaskInputTensor } from '@tsam/core';
-import { loadImage } from '@tsam/node';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
 import { assertFinite, checkedPrompt, readMaskInput } from '../prompt-args.js';
 import { withOutputs } from '../out-dir.js';
@@ -52,6 +51,7 @@ export function predictCommand(): Command {
       maskInput = read.maskInput;
       if (read.note) process.stderr.write(`${read.note}\n`);
     }
+    const { loadImage } = await import('@tsam/node'); // sharp and onnxruntime load only when the command runs
     const image = await loadImage(opts.image);
     const prompt = checkedPrompt(
       {
@@ -63,7 +63,7 @@ export function predictCommand(): Command {
       image.width,
       image.height,
     );
-    checkModel(opts);
+    await checkModel(opts);
     await withOutputs({ dirs: [[opts.out, '--out']] }, async () => {
       const sam = await openModel(opts);
       const emb = await sam.predictor.setImage(image);

@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '@tsam/dataset';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { loadImage, encodeMaskPng } from '@tsam/node';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
 import { assertFinite, checkedPrompt } from '../prompt-args.js';
 import { renderSegmentOverlay } from '../overlay.js';
@@ -55,12 +54,13 @@ export function segmentCommand(): Command {
   );
   return cmd.action(async (imagePath: string, opts: SegmentOpts) => {
     const points = opts.point ?? [];
+    const { loadImage, encodeMaskPng } = await import('@tsam/node'); // sharp and onnxruntime load only when the command runs
     const image = await loadImage(imagePath);
     const { width: w, height: h } = image;
     const multimask = points.length === 1 && !opts.box;
     // The core's one rule: points outside the image and zero-width boxes are legal, as in the reference.
     const prompt = checkedPrompt({ multimask, ...(opts.point && { point: opts.point }), ...(opts.box && { box: opts.box }) }, w, h);
-    checkModel(opts);
+    await checkModel(opts);
     const paths = outputPaths(imagePath, opts);
     const files: [string, string][] = [];
     if (paths.mask) files.push([paths.mask, opts.out ? '--out' : '--mask']);

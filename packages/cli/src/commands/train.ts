@@ -5,8 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { inferSamConfig, readCheckpoint } from '@tsam/model';
-import { loadStepsFile, replaySteps, writeReplayOutputs } from '@tsam/train';
 import { withOutputs } from '../out-dir.js';
 
 interface ReplayOpts {
@@ -22,6 +20,11 @@ function replayCommand(): Command {
     .requiredOption('--steps <path>', 'steps JSON: optimizer, loss and batches (see docs/TRAINING.md)')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (opts: ReplayOpts) => {
+      // Loaded only when the command runs: @tsam/train loads onnxruntime-node.
+      const [{ inferSamConfig, readCheckpoint }, { loadStepsFile, replaySteps, writeReplayOutputs }] = await Promise.all([
+        import('@tsam/model'),
+        import('@tsam/train'),
+      ]);
       const { file, dir } = loadStepsFile(opts.steps);
       let bytes: Uint8Array;
       try {

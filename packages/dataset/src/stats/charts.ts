@@ -3,8 +3,7 @@
  * headless renderer: no canvas, no browser). One colour per dataset, so `--compare` shows the two
  * side by side in every chart.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { DatasetStatsJson } from './accumulator.js';
 
 /** Renders a Vega-Lite spec to an SVG string. */
@@ -17,6 +16,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     info: () => quiet,
     debug: () => quiet,
   };
+  // Loaded on the first chart: `import '@tsam/dataset'` (e.g. for `tsam dataset validate`) stays light.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec, { logger: quiet }).spec), { renderer: 'none', logLevel: vega.Error });
   try {
     return await view.toSVG();

@@ -9,7 +9,6 @@ export { sha256File } from './hash.js';
 export { pullModel } from './download.js';
 export { importLocalModel } from './local.js';
 export type { PullOptions, PullProgress, PullResult } from './download.js';
-export { describePullResult, formatBytes, progressBarReporter } from './progress.js';
-export type { ProgressBarReporter } from './progress.js';
+export { describePullResult, formatBytes } from './progress.js';
 export { listModels, resolveCheckpoint } from './resolve.js';
 export type { ModelInfo, ModelOptions } from './resolve.js';
