@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeNpy } from '@tsam/core';
 import { readCheckpoint, readSafetensors, writeTorchCheckpoint } from '@tsam/model';
 import { describeFixtures, fixturePath, readFixture } from '../../../testing/fixtures.js';
 import { describeFigures, measureReplay, type LossRecord } from '../../../testing/train-parity.js';
@@ -44,6 +45,35 @@ describeFixtures('tsam train replay on the fixture steps (sam_vit_mini)', () => 
       if (k.startsWith('image_encoder.'))
         expect(Buffer.from((saved.get(k) as typeof t).data.buffer).equals(Buffer.from(t.data.buffer)), k).toBe(true);
     }
+  });
+});
+
+describeFixtures('tsam train replay never writes a non-finite result', () => {
+  it('an embedding holding NaN stops the run with exit 1 and no output', async () => {
+    const emb = new Float32Array(256 * 64 * 64).fill(0.1);
+    emb[12345] = Number.NaN;
+    writeFileSync(join(work, 'nan-emb.npy'), writeNpy(emb, [1, 256, 64, 64]));
+    writeFileSync(join(work, 'nan-gt.npy'), writeNpy(new Float32Array(256 * 256).fill(1), [1, 256, 256]));
+    const p = join(work, 'nan-steps.json');
+    const step = {
+      multimask: false,
+      point_coords: [[[100, 200]]],
+      point_labels: [[1]],
+      boxes: null,
+      gt_masks: 'nan-gt.npy',
+      mask_input: null,
+      embedding: 'nan-emb.npy',
+    };
+    writeFileSync(
+      p,
+      JSON.stringify({ optimizer: { name: 'adamw', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.1 }, steps: [step] }),
+    );
+    const out = join(work, 'nan-out');
+    const r = await tsam(['train', 'replay', '--checkpoint', fixturePath('sam_vit_mini.pth'), '--steps', p, '--out', out]);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toMatch(/non-finite loss/);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(existsSync(out)).toBe(false);
   });
 });
 
