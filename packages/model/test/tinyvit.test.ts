@@ -5,8 +5,13 @@ import { Graph, GraphError, Weights, serializeModel, type TensorData } from '@ts
 import { parseNpy } from '@tsam/core';
 import { describeFixtures, fixturePath, manifest, readFixture } from '../../../testing/fixtures.js';
 import { readTorchCheckpoint } from '../src/checkpoint/torch.js';
-import { MOBILE_SAM_TINYVIT, buildTinyVitEncoder, inferTinyVitConfig, type TinyVitConfig } from '../src/image-encoder-tinyvit.js';
-import { attentionBiasIndices } from '../src/tinyvit-blocks.js';
+import {
+  MOBILE_SAM_TINYVIT,
+  buildTinyVitEncoder,
+  inferTinyVitConfig,
+  type TinyVitConfig,
+} from '../src/families/mobile-sam/image-encoder.js';
+import { attentionBiasIndices } from '../src/families/mobile-sam/tinyvit-blocks.js';
 import { PARITY_RTOL, relDiff } from '../../../testing/compare.js';
 
 const MEAN = [123.675, 116.28, 103.53];

@@ -6,7 +6,7 @@
  */
 import type { SymTensor, Weights } from '@tsam/onnx';
 import type { StateDict } from '../checkpoint/index.js';
-import type { VitBuildOptions } from '../image-encoder-vit.js';
+import type { VitBuildOptions } from './sam-vit/image-encoder.js';
 import type { StateDictBuilder } from '../random-tensors.js';
 
 /** Build options of the encoder graph (speed/memory trade-offs; the results do not change). */

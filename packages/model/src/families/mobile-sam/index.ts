@@ -3,7 +3,7 @@
  * `image_encoder.patch_embed.seq.*` and `image_encoder.layers.{i}.*`.
  */
 import type { StateDict } from '../../checkpoint/index.js';
-import { MOBILE_SAM_TINYVIT, buildTinyVitEncoder, inferTinyVitConfig, type TinyVitConfig } from '../../image-encoder-tinyvit.js';
+import { MOBILE_SAM_TINYVIT, buildTinyVitEncoder, inferTinyVitConfig, type TinyVitConfig } from './image-encoder.js';
 import type { StateDictBuilder } from '../../random-tensors.js';
 import type { SamFamilyDef } from '../family.js';
 

@@ -3,7 +3,7 @@
  * `image_encoder.patch_embed.proj.*`, `image_encoder.pos_embed`, `image_encoder.blocks.{i}.*`.
  */
 import { CheckpointError, countIndexed, requireTensor, type StateDict } from '../../checkpoint/index.js';
-import { buildVitEncoder, type VitConfig } from '../../image-encoder-vit.js';
+import { buildVitEncoder, type VitConfig } from './image-encoder.js';
 import type { StateDictBuilder } from '../../random-tensors.js';
 import type { SamFamilyDef } from '../family.js';
 
