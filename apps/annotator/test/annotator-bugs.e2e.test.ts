@@ -8,7 +8,7 @@ import type { TsamServer } from '@tsam/server';
 import type { Browser, Dialog, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { FIXTURES_DIR, fixturePath } from '../../../testing/fixtures.js';
-import { at, masksRle, settle, state, waitFor } from './helpers/app.js';
+import { at, clickAt, masksRle, openServerImage, settle, state, waitFor } from './helpers/app.js';
 import { describeBrowser, launchChromium, openApp } from './helpers/browser.js';
 import { dropFile } from './helpers/files.js';
 import { area, fromRle } from './helpers/masks.js';
@@ -36,15 +36,8 @@ describeBrowser('annotator: bugs found in Chromium (issue 9, item 11)', () => {
   });
   afterEach(() => expect(errors).toEqual([]));
 
-  const openFromList = async (name: string) => {
-    await page.getByTestId('server-image').filter({ hasText: name }).click();
-    return waitFor(page, (s) => s.image?.name === name && !s.status.busy, `open ${name} from the list`);
-  };
-  const click = async (x: number, y: number) => {
-    const c = await at(page, x, y);
-    await page.mouse.click(c.x, c.y);
-    await settle(page);
-  };
+  const openFromList = (name: string) => openServerImage(page, name);
+  const click = (x: number, y: number) => clickAt(page, x, y);
 
   it('a. kept masks stay with their image when another is opened (upload, drop, list)', async () => {
     await page.getByTestId('open-file').setInputFiles(fixturePath('scene_portrait.png'));

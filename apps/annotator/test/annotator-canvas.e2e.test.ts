@@ -9,7 +9,7 @@ import type { TsamServer } from '@tsam/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { FIXTURES_DIR, fixturePath } from '../../../testing/fixtures.js';
-import { at, masksRle, previewMask, settle, state, waitFor } from './helpers/app.js';
+import { at, clickAt, masksRle, openServerImage, previewMask, settle, state, waitFor } from './helpers/app.js';
 import { describeBrowser, launchChromium, openApp } from './helpers/browser.js';
 import { area, fromRle } from './helpers/masks.js';
 import { startServer } from './helpers/reference.js';
@@ -34,10 +34,7 @@ describeBrowser('annotator: the static canvas (Chromium)', () => {
   });
   afterEach(() => expect(errors).toEqual([]));
 
-  const open = async (name: string) => {
-    await page.getByTestId('server-image').filter({ hasText: name }).click();
-    await waitFor(page, (s) => s.image?.name === name && !s.status.busy, `open ${name}`);
-  };
+  const open = (name: string) => openServerImage(page, name);
   /** The static canvas's RGBA pixels and size. */
   const staticPixels = async () => {
     const { b64, width, height } = await page.evaluate(() => {
@@ -108,9 +105,7 @@ describeBrowser('annotator: the static canvas (Chromium)', () => {
       .toBe(`image ${f(px, py)} · model ${f(mx, my)} · low-res ${f(mx / 4, my / 4)}`);
     expect(await staticDraws(), 'static draws during 3 hovers').toBe(0);
 
-    const c = await at(page, 48, 30);
-    await page.mouse.click(c.x, c.y);
-    await settle(page);
+    await clickAt(page, 48, 30);
     await page.keyboard.press('Enter');
     await waitFor(page, (s) => s.masks.length === 1, 'keep');
     await page.mouse.move(1, 1); // off the canvas: no preview on the interactive layer

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { fixturePath } from '../../../testing/fixtures.js';
 import { startServer } from './helpers/reference.js';
-import { at, masksRle, settle, state, waitFor } from './helpers/app.js';
+import { at, clickAt, masksRle, state, waitFor } from './helpers/app.js';
 import { describeBrowser, launchChromium, openApp } from './helpers/browser.js';
 import { downloadFrom, dropFile, pngMask, readJson, unzipStored } from './helpers/files.js';
 import { diffCount, fillHoles, iou } from './helpers/masks.js';
@@ -76,9 +76,7 @@ describeBrowser('annotator: everything and exports (Chromium, real server)', () 
       [210, 240],
       [400, 560],
     ] as const) {
-      const c = await at(page, x, y);
-      await page.mouse.click(c.x, c.y);
-      await settle(page);
+      await clickAt(page, x, y);
       await page.keyboard.press('Enter');
     }
     const label = page.getByLabel('label').first();

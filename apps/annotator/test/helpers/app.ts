@@ -69,3 +69,16 @@ export async function waitFor(page: Page, pred: (s: AppState) => boolean, what: 
     await page.waitForTimeout(100);
   }
 }
+
+/** Clicks image pixel (x, y) and waits for its decode. */
+export async function clickAt(page: Page, x: number, y: number): Promise<void> {
+  const c = await at(page, x, y);
+  await page.mouse.click(c.x, c.y);
+  await settle(page);
+}
+
+/** Opens one of the server's images from the list and waits until it is ready. */
+export async function openServerImage(page: Page, name: string): Promise<AppState> {
+  await page.getByTestId('server-image').filter({ hasText: name }).click();
+  return waitFor(page, (s) => s.image?.name === name && !s.status.busy, `open ${name} from the list`);
+}
