@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { syntheticImage } from './bench/common.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'packages/cli/bin/tsam.js');
@@ -78,21 +79,6 @@ async function child(kind) {
   }
   out.selfMaxRssKB = process.resourceUsage().maxRSS;
   process.stdout.write(`\nBENCH ${JSON.stringify(out)}\n`);
-}
-
-/** A deterministic RGB gradient with a few rectangles, when the fixture scene is absent. */
-function syntheticImage(width, height) {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const box = ((x >> 7) + (y >> 7)) % 3;
-      data[i] = (x * 255) / width;
-      data[i + 1] = box === 0 ? 40 : (y * 255) / height;
-      data[i + 2] = box * 100;
-    }
-  }
-  return { data, width, height };
 }
 
 /** Runs `node args…`, timing the whole process and taking its peak RSS. */

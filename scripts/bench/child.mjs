@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fixture, median } from './common.mjs';
+import { fixture, median, syntheticImage } from './common.mjs';
 
 const SCENE = fixture('scene_landscape.png');
 const { values: opt, positionals } = parseArgs({
@@ -25,20 +25,7 @@ const threads = Number(opt.threads);
 async function loadScene() {
   const { loadImage } = await import('@tsam/node');
   if (existsSync(SCENE)) return loadImage(SCENE);
-  // A deterministic 1800×1200 gradient with rectangles when the fixture is absent.
-  const width = 1800;
-  const height = 1200;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const box = ((x >> 7) + (y >> 7)) % 3;
-      data[i] = (x * 255) / width;
-      data[i + 1] = box === 0 ? 40 : (y * 255) / height;
-      data[i + 2] = box * 100;
-    }
-  }
-  return { data, width, height };
+  return syntheticImage(1800, 1200);
 }
 
 async function timeRuns(n, warmup, fn) {

@@ -1,16 +1,6 @@
 /** Shared helpers for the mask tests: a seeded PRNG and random masks. */
 
-/** mulberry32: small deterministic PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../../testing/rng.js';
 
 /** Random `h × w` 0/1 mask: a few discs (blobby) plus salt-and-pepper noise, density ~`density`. */
 export function blobMask(r: () => number, h: number, w: number, density: number): Uint8Array {

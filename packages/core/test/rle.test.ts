@@ -13,18 +13,7 @@ import {
   rleToString,
 } from '../src/index.js';
 import { describeFixtures, manifest, readFixtureJson } from '../../../testing/fixtures.js';
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../testing/rng.js';
 
 /** Independent reference: transpose to column-major, then split into runs starting with 0s. */
 function naiveRle(mask: Uint8Array, h: number, w: number): number[] {

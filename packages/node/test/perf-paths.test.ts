@@ -29,17 +29,9 @@ import {
 } from '@tsam/core';
 import { createOrtSession, loadImage, loadSam, loadStateDict, optimizedModelCachePath } from '../src/index.js';
 import { describeFixtures, fixturePath, manifest, readFixture, readFixtureJson } from '../../../testing/fixtures.js';
+import { relDiff } from '../../../testing/compare.js';
 
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
+const maxRel = relDiff;
 
 function countDiffering(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

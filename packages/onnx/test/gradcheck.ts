@@ -6,6 +6,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { Graph, gradients, serializeModel, type DType, type SymTensor } from '@tsam/onnx';
+import { rng } from '../../../testing/rng.js';
+
+export { rng };
 
 export interface InputSpec {
   shape: number[];
@@ -34,18 +37,6 @@ export interface CheckResult {
   checked: number;
   /** The tolerance the check used. */
   tol: number;
-}
-
-/** mulberry32: a small seeded generator so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function typed(dtype: DType, n: number): Float32Array | Float64Array {

@@ -11,6 +11,7 @@ import {
   storeWeightsFloat16,
   type TensorData,
 } from '../src/index.js';
+import { relDiff } from '../../../testing/compare.js';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -40,15 +41,7 @@ async function run(g: Graph, x: Float32Array): Promise<Float32Array> {
   return (await s.run({ x: new ort.Tensor('float32', x, [x.length / 64, 64]) })).y!.data as Float32Array;
 }
 
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
+const maxRel = relDiff;
 
 describe('reduced-precision weights', () => {
   it('float16 bits round-trip every half value and round to nearest even', () => {
