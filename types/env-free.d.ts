@@ -9,6 +9,5 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
-/** Forgiving base64 (WHATWG), in Node ≥ 16 and every browser; used by core's wire codec. */
+/** Forgiving base64 decoding (WHATWG), in Node ≥ 16 and every browser; used by core's wire codec. */
 declare function atob(data: string): string;
-declare function btoa(data: string): string;

@@ -32,6 +32,11 @@ describe('wire format: mask_input / low_res_logits base64', () => {
     const view = stack.subarray(plane.length, 2 * plane.length);
     expect(encodeFloat32Base64(view)).toBe(Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64'));
     expect(encodeFloat32Base64(stack)).toBe(Buffer.from(stack.buffer).toString('base64'));
+    // 4, 8 and 12 bytes: both padded endings and none.
+    for (const n of [0, 1, 2, 3, 4]) {
+      const a = Float32Array.from({ length: n }, (_, i) => -1.5e-7 * (i + 1) ** 9);
+      expect(encodeFloat32Base64(a), `${n} values`).toBe(Buffer.from(a.buffer).toString('base64'));
+    }
   });
 
   it('refuses what is not one plane, naming mask_input and the expected size', () => {
