@@ -30,6 +30,9 @@ export interface DecodeOptions {
   label?: string;
 }
 
+/** sharp's own limitInputPixels default (0x3FFF × 0x3FFF), which applies when no maxPixels is given. */
+export const SHARP_DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+
 /** The one wording for an empty image file or upload, wherever it is read. */
 export const emptyImageMessage = (label: string): string => `cannot decode image ${label}: it is empty (0 bytes)`;
 
@@ -59,6 +62,14 @@ export async function loadImage(src: ImageSource, opts: DecodeOptions = {}): Pro
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (e) {
-    throw new ImageError(`cannot decode image ${label}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    if (/exceeds pixel limit/.test(message)) {
+      const limit = opts.maxPixels ?? SHARP_DEFAULT_MAX_PIXELS;
+      throw new ImageError(
+        `cannot decode image ${label}: it is over the limit of ${limit} pixels (${(limit / 1e6).toFixed(1)} MP); ` +
+          "raise it with loadImage's maxPixels option (tsam serve: --max-pixels)",
+      );
+    }
+    throw new ImageError(`cannot decode image ${label}: ${message}`);
   }
 }
