@@ -4,30 +4,11 @@
  * 30000×30000) that must be rejected from its header, and the encoder queue (one job at a time).
  */
 import { readFileSync } from 'node:fs';
-import { crc32, deflateSync } from 'node:zlib';
 import { beforeAll, expect, it } from 'vitest';
 import type { ImageInfo, TsamServer } from '../src/index.js';
 import { describeFixtures, fixturePath } from '../../../testing/fixtures.js';
 import { PORTRAIT, openModel, postJson, request, startServer, tempDir, upload, variantPng, type ErrorJson, type Res } from './helpers.js';
-
-/** A valid 1-bit greyscale PNG of w×h black pixels: tiny on disk, w·h·3 bytes once decoded to RGB. */
-function bombPng(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, adaptive filter, no interlace
-  const raw = Buffer.alloc((1 + Math.ceil(w / 8)) * h); // filter byte 0 + zero bits per row
-  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
-}
+import { blackPng } from '../../../testing/png.js';
 
 function expectError(r: Res, status: number, message?: RegExp): void {
   expect(r.status, r.body.toString()).toBe(status);
@@ -58,7 +39,7 @@ describeFixtures('server limits and errors', () => {
   });
 
   it('rejects a decompression bomb from its header (413, clear message), without decoding it', async () => {
-    const bomb = bombPng(30000, 30000);
+    const bomb = blackPng(30000, 30000);
     expect(bomb.length).toBeLessThan(200_000);
     const rss = process.memoryUsage().rss;
     const t0 = performance.now();
