@@ -1,6 +1,5 @@
 /** `tsam embed`: run only the image encoder; writes DIR/embedding.npy (1×256×64×64) and embedding.json. */
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '@tsam/dataset';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { writeNpy } from '@tsam/core';
@@ -21,6 +20,7 @@ export function embedCommand(): Command {
   addModelOptions(cmd);
   return cmd.action(async (opts: EmbedOpts) => {
     const { loadImage } = await import('@tsam/node'); // sharp and onnxruntime load only when the command runs
+    const { writeFileAtomic } = await import('@tsam/dataset');
     const image = await loadImage(opts.image);
     await checkModel(opts);
     await withOutputs({ dirs: [[opts.out, '--out']] }, async () => {

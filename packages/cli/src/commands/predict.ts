@@ -4,7 +4,6 @@
  * with --save-embedding, DIR/embedding.npy (1×256×64×64). `--json` prints a summary on stdout.
  */
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '@tsam/dataset';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { maskToRle, rleArea, writeNpy, type MaskInputTensor } from '@tsam/core';
@@ -52,6 +51,7 @@ export function predictCommand(): Command {
       if (read.note) process.stderr.write(`${read.note}\n`);
     }
     const { loadImage } = await import('@tsam/node'); // sharp and onnxruntime load only when the command runs
+    const { writeFileAtomic } = await import('@tsam/dataset');
     const image = await loadImage(opts.image);
     const prompt = checkedPrompt(
       {

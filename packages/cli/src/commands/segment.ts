@@ -5,7 +5,6 @@
  * predicted IoU (one point is ambiguous); other prompts ask for one mask.
  */
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '@tsam/dataset';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { BOX_FLAG, BOX_HELP, POINT_FLAG, POINT_HELP, parseBox, parsePoint, type PointArg } from '../args.js';
@@ -33,6 +32,7 @@ function outputPaths(image: string, opts: SegmentOpts): { mask?: string; overlay
 
 /** Writes a whole file or none (a temp sibling renamed into place). */
 async function write(path: string, data: Uint8Array): Promise<void> {
+  const { writeFileAtomic } = await import('@tsam/dataset'); // loaded only when the command writes
   mkdirSync(dirname(path), { recursive: true });
   await writeFileAtomic(path, data);
 }
